@@ -1,0 +1,180 @@
+"""config.toml, declared once: every setting with its default and its meaning.
+
+A broken file is an `ConfigError` naming the key and what is wrong with it, never a
+traceback. Secrets are not settings: the SMTP password comes from TIMELINE_SMTP_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from timeline.companies import CompanySpec
+from timeline.errors import ConfigError
+
+_INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> int:
+    """`30m` -> 1800 seconds."""
+    match = _INTERVAL.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not an interval such as 30s, 30m, 6h or 1d")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(Section):
+    path: str = Field("var/timeline.db", description="The SQLite file holding the log and its projections.")
+
+
+class FeedSettings(Section):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = Field(
+        description="A short unique name, used by `timeline feeds poll NAME`.")
+    url: str = Field(description="An http(s) URL, or a local file path (relative to config.toml).")
+    language: Literal["zh", "en"] | None = Field(None, description="A hint for extraction when the feed does not say.")
+    interval: str = Field("30m", description="How often the service polls it: 30s, 30m, 6h, 1d.")
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_interval(value)
+        return value
+
+    @property
+    def interval_seconds(self) -> int:
+        return parse_interval(self.interval)
+
+
+class FetchSettings(Section):
+    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
+    read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the whole response body.")
+    max_bytes: int = Field(5_000_000, gt=0, description="Largest feed body accepted, in bytes.")
+    max_redirects: int = Field(5, ge=0, description="Redirects followed before giving up.")
+    per_host: int = Field(2, ge=1, description="Concurrent requests to one host at most.")
+    concurrency: int = Field(16, ge=1, description="Concurrent feed fetches at most.")
+    user_agent: str = Field("timeline/0.1 (+https://github.com/timeline)", description="The User-Agent sent with every request.")
+    backoff_base: int = Field(300, ge=1, description="Seconds of the first retry delay after a failure.")
+    backoff_max: int = Field(86400, ge=1, description="Ceiling of the retry delay, in seconds.")
+
+
+class ReviewSettings(Section):
+    auto_accept: float = Field(0.8, ge=0, le=1, description="Confidence at or above which proposals are accepted without review.")
+
+
+class RuleSettings(Section):
+    name: str
+    types: list[str] = Field(default_factory=list)
+    companies: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    action: Literal["alert", "digest"] = "alert"
+    min_amount: float | None = None
+    min_capacity_gwh: float | None = None
+
+
+class SubscriberSettings(Section):
+    email: str
+    companies: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    language: Literal["en", "zh"] = "en"
+
+
+class DigestSettings(Section):
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    hour: int = Field(8, ge=0, le=23)
+
+
+class SmtpSettings(Section):
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+
+
+class MailSettings(Section):
+    from_: str = Field("timeline@example.org", alias="from")
+    outbox: str = "var/outbox"
+
+
+class WebSettings(Section):
+    base_url: str = "http://127.0.0.1:8080"
+
+
+class Settings(Section):
+    storage: StorageSettings = StorageSettings()
+    companies: list[CompanySpec] = Field(default_factory=list)
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    fetch: FetchSettings = FetchSettings()
+    review: ReviewSettings = ReviewSettings()
+    rules: list[RuleSettings] = Field(default_factory=list)
+    subscribers: list[SubscriberSettings] = Field(default_factory=list)
+    digest: DigestSettings = DigestSettings()
+    mail: MailSettings = MailSettings()
+    smtp: SmtpSettings | None = None
+    web: WebSettings = WebSettings()
+
+    # Where the file was read from; relative paths in it are relative to this folder.
+    base_dir: Path = Path(".")
+
+    def resolve(self, path: str) -> Path:
+        candidate = Path(path)
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_feeds(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
+        names = [f.name for f in feeds]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"feed names must be unique; repeated: {', '.join(duplicates)}")
+        return feeds
+
+    @field_validator("companies")
+    @classmethod
+    def _unique_companies(cls, companies: list[CompanySpec]) -> list[CompanySpec]:
+        ids = [c.id for c in companies]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"company ids must be unique; repeated: {', '.join(duplicates)}")
+        return companies
+
+
+def _where(error: Any) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "config"
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Read config.toml; no file at all means every default."""
+    if path is None:
+        return Settings()
+    file = Path(path)
+    if not file.exists():
+        raise ConfigError(f"config: {str(file)!r} does not exist; pass --config PATH or set TIMELINE_CONFIG")
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config: {file} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config: {file} is not UTF-8 text") from None
+    try:
+        return Settings.model_validate({**raw, "base_dir": file.resolve().parent})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"config: {file}: {_where(first)}: {first['msg']}") from None
+
+
+def smtp_password() -> str | None:
+    return os.environ.get("TIMELINE_SMTP_PASSWORD")

@@ -1,0 +1,135 @@
+"""One exception hierarchy for everything timeline refuses to do.
+
+Every message is written for the person at the keyboard: it names the thing at fault and,
+where there is one, the way out. The CLI maps the two branches to exit codes in one place
+(`timeline.cli.errors`): `InputError` means "you asked for something wrong" (exit 2, nothing
+written), everything else means "the system could not do it" (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class TimelineError(Exception):
+    """Root of every error timeline raises on purpose."""
+
+    default = "timeline could not complete the request"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class InputError(TimelineError):
+    """The request itself is wrong; nothing was written. Exit status 2."""
+
+    default = "invalid input"
+
+
+class InvalidField(InputError):
+    """A named field has a value it cannot take."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class UnknownType(InputError):
+    def __init__(self, type_name: str, known: list[str]) -> None:
+        self.type_name = type_name
+        super().__init__(
+            f"type: unknown event type {type_name!r}; known types are {', '.join(known)}"
+        )
+
+
+class UnknownCompany(InputError):
+    def __init__(self, company: str) -> None:
+        self.company = company
+        super().__init__(
+            f"company: no company has the id or alias {company!r}; "
+            "register it with `timeline companies add` or check `timeline companies list`"
+        )
+
+
+class UnknownEvent(InputError):
+    def __init__(self, event_id: str) -> None:
+        self.event_id = event_id
+        super().__init__(
+            f"event: no event has the id {event_id!r}; `timeline events` lists the ids"
+        )
+
+
+class EventRetracted(InputError):
+    def __init__(self, event_id: str) -> None:
+        self.event_id = event_id
+        super().__init__(f"event: {event_id} is already retracted; nothing to do")
+
+
+class DuplicateCompany(InputError):
+    def __init__(self, company: str, owner: str) -> None:
+        self.company = company
+        super().__init__(
+            f"company: {company!r} is already taken by company {owner!r}; "
+            "choose another id or alias"
+        )
+
+
+class ConfigError(InputError):
+    """config.toml (or an environment variable standing in for it) is unusable."""
+
+    default = "the configuration is invalid"
+
+
+class DocumentError(InputError):
+    """A document could not be imported; nothing of it was written."""
+
+    default = "the document could not be imported"
+
+
+class StorageError(TimelineError):
+    """The database refused or failed an operation."""
+
+    default = "the database could not complete the operation"
+
+
+class ConcurrencyError(StorageError):
+    """Someone else appended to the stream first; reload and try again."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"stream {stream!r} is at version {actual}, not the expected {expected}: "
+            "someone else changed it meanwhile; reload and try again (nothing was written)"
+        )
+
+
+class DatabaseBusy(StorageError):
+    default = (
+        "the database stayed locked by another writer for too long; nothing was written, "
+        "try again"
+    )
+
+
+class AppendOnlyViolation(StorageError):
+    default = "the records table is append-only: records are never updated or deleted"
+
+
+class ChainBroken(StorageError):
+    """`verify` found a record whose hash does not follow from its predecessor."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        self.position = position
+        super().__init__(f"hash chain broken at position {position}: {reason}")
+
+
+class SchemaTooNew(StorageError):
+    def __init__(self, found: int, supported: int) -> None:
+        super().__init__(
+            f"the database has schema version {found} but this timeline supports up to "
+            f"{supported}; upgrade timeline"
+        )

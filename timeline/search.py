@@ -1,0 +1,43 @@
+"""Full-text search that works for Chinese as well as English.
+
+SQLite's unicode61 tokenizer keeps a run of Chinese characters as one token, so "远景"
+would never find "远景动力宣布". Text is therefore indexed with each run of CJK characters
+written as overlapping bigrams (远景 景动 动力 …), the approach of Lucene's CJK analyzer,
+and a query is turned into the same bigrams as a phrase. Latin words go through the
+porter stemmer as usual. Query terms are always quoted, so user input never reaches FTS5
+syntax.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def index_text(text: str) -> str:
+    """Text as it is stored in the index: CJK runs spelled out as bigrams."""
+    return _CJK.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", text or "")
+
+
+def match_query(query: str) -> str | None:
+    """An FTS5 MATCH expression for a user's query (all terms must match), or None."""
+    parts: list[str] = []
+    for piece in _CJK.sub(lambda m: f" \x00{m.group()} ", query).split():
+        if piece.startswith("\x00"):
+            run = piece[1:]
+            if len(run) == 1:
+                parts.append(f'"{run}"*')
+            else:
+                parts.append('"' + " ".join(_bigrams(run)) + '"')
+        else:
+            word = re.sub(r"[^\w]+", " ", piece).strip()
+            if word:
+                parts.append('"' + word.replace('"', "") + '"')
+    return " AND ".join(parts) if parts else None

@@ -1,0 +1,124 @@
+"""Every table, index and trigger, in one ordered place.
+
+`MIGRATIONS[n]` takes the database from version n to n+1 (kept in `PRAGMA user_version`).
+Projection tables are not migrated: they are derived, so a change to them bumps
+`PROJECTION_VERSION` and `init` rebuilds them from the log.
+"""
+
+from __future__ import annotations
+
+LOG_MIGRATIONS: list[str] = [
+    # 0 -> 1: the log, its reference index, projection checkpoints.
+    """
+    CREATE TABLE records (
+        position    INTEGER PRIMARY KEY,
+        stream      TEXT    NOT NULL,
+        version     INTEGER NOT NULL CHECK (version >= 1),
+        kind        TEXT    NOT NULL,
+        schema      INTEGER NOT NULL CHECK (schema >= 1),
+        data        TEXT    NOT NULL CHECK (json_valid(data)),
+        meta        TEXT    NOT NULL CHECK (json_valid(meta)),
+        recorded_at TEXT    NOT NULL,
+        key         TEXT    UNIQUE,
+        hash        TEXT    NOT NULL,
+        UNIQUE (stream, version)
+    );
+    CREATE INDEX records_recorded_at ON records (recorded_at);
+
+    -- Append-only, enforced by the database itself: no UPDATE, no DELETE, no gaps.
+    CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+    BEGIN SELECT RAISE(ABORT, 'records are append-only: UPDATE is refused'); END;
+    CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+    BEGIN SELECT RAISE(ABORT, 'records are append-only: DELETE is refused'); END;
+    CREATE TRIGGER records_gapless BEFORE INSERT ON records
+    WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM records)
+    BEGIN SELECT RAISE(ABORT, 'records must be appended at the next position'); END;
+
+    -- What each record is about (company ids): lets a replay read one company's records.
+    CREATE TABLE record_refs (
+        ref      TEXT    NOT NULL,
+        position INTEGER NOT NULL REFERENCES records (position),
+        PRIMARY KEY (ref, position)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER record_refs_no_update BEFORE UPDATE ON record_refs
+    BEGIN SELECT RAISE(ABORT, 'record_refs are append-only: UPDATE is refused'); END;
+    CREATE TRIGGER record_refs_no_delete BEFORE DELETE ON record_refs
+    BEGIN SELECT RAISE(ABORT, 'record_refs are append-only: DELETE is refused'); END;
+
+    CREATE TABLE checkpoints (
+        projection TEXT PRIMARY KEY,
+        position   INTEGER NOT NULL,
+        version    INTEGER NOT NULL
+    );
+    """,
+]
+
+LOG_VERSION = len(LOG_MIGRATIONS)
+
+# Bump when any projection table below changes shape or meaning: `init` then rebuilds.
+PROJECTION_VERSION = 1
+
+PROJECTION_TABLES: dict[str, str] = {
+    "companies": """
+    CREATE TABLE companies (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        country     TEXT,
+        merged_into TEXT,
+        state       TEXT NOT NULL
+    );
+    CREATE TABLE company_aliases (
+        key     TEXT PRIMARY KEY,
+        alias   TEXT NOT NULL,
+        company TEXT NOT NULL
+    );
+    CREATE INDEX company_aliases_company ON company_aliases (company);
+    """,
+    "events": """
+    CREATE TABLE events (
+        rowid      INTEGER PRIMARY KEY,
+        id         TEXT NOT NULL UNIQUE,
+        type       TEXT NOT NULL,
+        date_sort  TEXT NOT NULL,
+        retracted  INTEGER NOT NULL,
+        state      TEXT NOT NULL
+    );
+    CREATE INDEX events_date ON events (date_sort);
+    CREATE INDEX events_type ON events (type, date_sort);
+    CREATE TABLE company_events (
+        company TEXT NOT NULL,
+        event   TEXT NOT NULL,
+        PRIMARY KEY (company, event)
+    ) WITHOUT ROWID;
+    CREATE INDEX company_events_event ON company_events (event);
+    CREATE VIRTUAL TABLE events_fts USING fts5 (
+        title, summary, quotes, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    """,
+}
+
+PROJECTION_DROPS: dict[str, list[str]] = {
+    "companies": ["companies", "company_aliases"],
+    "events": ["events", "company_events", "events_fts"],
+}
+
+# Operational state beside the log: caches and schedules, never history. Created by `init`,
+# never rebuilt from the log, safe to lose (a lost feed_state only means a full re-fetch).
+OPERATIONAL_TABLES: dict[str, str] = {
+    "feed_state": """
+    CREATE TABLE IF NOT EXISTS feed_state (
+        name                 TEXT PRIMARY KEY,
+        url                  TEXT NOT NULL,
+        etag                 TEXT,
+        last_modified        TEXT,
+        last_fetch_at        TEXT,
+        last_success_at      TEXT,
+        last_status          INTEGER,
+        last_error           TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_poll_at         TEXT,
+        stopped              INTEGER NOT NULL DEFAULT 0,
+        items_total          INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+}

@@ -1,0 +1,363 @@
+"""The embedded default: the log and its projections in one SQLite file.
+
+WAL lets readers go on while one writer appends; every write starts with
+`BEGIN IMMEDIATE` so that two writers queue at the start of a transaction instead of
+deadlocking half-way, and a bounded retry absorbs the moments another process holds the
+write lock. sqlite3 errors are translated into `StorageError`s here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from timeline.dates import format_timestamp, utc_now
+from timeline.errors import (
+    AppendOnlyViolation,
+    ConcurrencyError,
+    DatabaseBusy,
+    SchemaTooNew,
+    StorageError,
+)
+from timeline.records import (
+    GENESIS_HASH,
+    AppendResult,
+    NewRecord,
+    Record,
+    canonical_json,
+    chain_hash,
+)
+from timeline.storage.schema import LOG_MIGRATIONS, LOG_VERSION
+
+BUSY_ATTEMPTS = 50
+PAGE = 2000
+
+Clock = Callable[[], str]
+
+_COLUMNS = "position, stream, version, kind, schema, data, meta, recorded_at, key, hash"
+
+
+def _default_clock() -> str:
+    return format_timestamp(utc_now())
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
+class SQLiteDatabase:
+    """One SQLite file: connection settings, transactions with retry, migrations."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0,
+                                        check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database {str(path)!r}: {exc}") from exc
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=5000")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: `BEGIN IMMEDIATE`, commit on success, roll back on error.
+
+        Taking the write lock up front means a transaction never fails half-way for lack
+        of it; waiting for the lock is retried with jittered backoff a bounded number of
+        times before `DatabaseBusy` is raised.
+        """
+        for attempt in range(BUSY_ATTEMPTS):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or attempt == BUSY_ATTEMPTS - 1:
+                    raise DatabaseBusy() if _is_busy(exc) else StorageError(str(exc)) from exc
+                time.sleep(min(0.2, 0.005 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.5))
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.execute("ROLLBACK")
+            raise StorageError(f"commit failed: {exc}") from exc
+
+    def log_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> bool:
+        """Bring the log tables to `LOG_VERSION`; True when anything changed."""
+        current = self.log_version()
+        if current > LOG_VERSION:
+            raise SchemaTooNew(current, LOG_VERSION)
+        if current == LOG_VERSION:
+            return False
+        with self.transaction() as conn:
+            for step in LOG_MIGRATIONS[current:]:
+                for statement in _statements(step):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {LOG_VERSION}")
+        return True
+
+    def table_exists(self, name: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a DDL script on statement boundaries, keeping trigger bodies whole."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    for statement in _statements(script):
+        conn.execute(statement)
+
+
+def _row_to_record(row: tuple[Any, ...]) -> Record:
+    return Record(
+        position=row[0], stream=row[1], version=row[2], kind=row[3], schema=row[4],
+        data=json.loads(row[5]), meta=json.loads(row[6]), recorded_at=row[7], key=row[8],
+        hash=row[9],
+    )
+
+
+class SQLiteRecordStore:
+    """The log in SQLite; see `timeline.storage.RecordStore` for the contract."""
+
+    def __init__(self, db: SQLiteDatabase, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or _default_clock
+
+    # -- writing -----------------------------------------------------------------------
+
+    def append(
+        self, records: Sequence[NewRecord], expected: Mapping[str, int] | None = None
+    ) -> AppendResult:
+        try:
+            with self.db.transaction() as conn:
+                return self.append_in(conn, records, expected)
+        except sqlite3.IntegrityError as exc:
+            raise self._translate(exc) from exc
+
+    def append_in(
+        self,
+        conn: sqlite3.Connection,
+        records: Sequence[NewRecord],
+        expected: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        """Append inside a transaction the caller already holds (see `append`)."""
+        last = conn.execute(
+            "SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        position, prev_hash, last_time = last if last else (0, GENESIS_HASH, "")
+        versions: dict[str, int] = {}
+        for stream in {r.stream for r in records} | set(expected or {}):
+            versions[stream] = self._version(conn, stream)
+        for stream, want in (expected or {}).items():
+            if versions[stream] != want:
+                raise ConcurrencyError(stream, want, versions[stream])
+        # Transaction time never runs backwards, so "known at T" is a prefix of the log.
+        recorded_at = max(self.clock(), last_time)
+        rows: list[tuple[Any, ...]] = []
+        refs: list[tuple[str, int]] = []
+        written: list[Record] = []
+        skipped: list[str] = []
+        batch_keys: set[str] = set()
+        for new in records:
+            if new.key is not None and (new.key in batch_keys or self._has_key(conn, new.key)):
+                skipped.append(new.key)
+                continue
+            if new.key is not None:
+                batch_keys.add(new.key)
+            position += 1
+            versions[new.stream] += 1
+            data_json = canonical_json(new.data)
+            meta_json = canonical_json(new.meta)
+            prev_hash = chain_hash(prev_hash, position, new.stream, versions[new.stream],
+                                   new.kind, new.schema, data_json, meta_json, recorded_at,
+                                   new.key)
+            rows.append((position, new.stream, versions[new.stream], new.kind, new.schema,
+                         data_json, meta_json, recorded_at, new.key, prev_hash))
+            refs.extend((ref, position) for ref in dict.fromkeys(new.refs))
+            written.append(Record(position, new.stream, versions[new.stream], new.kind,
+                                  new.schema, new.data, new.meta, recorded_at, new.key,
+                                  prev_hash))
+        conn.executemany(f"INSERT INTO records ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        if refs:
+            conn.executemany("INSERT INTO record_refs (ref, position) VALUES (?, ?)", refs)
+        return AppendResult(tuple(written), tuple(skipped))
+
+    @staticmethod
+    def _version(conn: sqlite3.Connection, stream: str) -> int:
+        row = conn.execute(
+            "SELECT max(version) FROM records WHERE stream = ?", (stream,)
+        ).fetchone()
+        return int(row[0] or 0)
+
+    @staticmethod
+    def _has_key(conn: sqlite3.Connection, key: str) -> bool:
+        return conn.execute("SELECT 1 FROM records WHERE key = ?", (key,)).fetchone() is not None
+
+    @staticmethod
+    def _translate(exc: sqlite3.IntegrityError) -> StorageError:
+        text = str(exc)
+        if "append-only" in text:
+            return AppendOnlyViolation(text)
+        if "UNIQUE constraint failed: records.stream" in text:
+            return StorageError(
+                "another writer appended to the same stream at the same moment; "
+                "nothing was written, try again"
+            )
+        return StorageError(f"the log refused the records: {text}")
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _paged(self, sql: str, params: Sequence[Any]) -> Iterator[Record]:
+        cursor = self.db.conn.execute(sql, params)
+        while rows := cursor.fetchmany(PAGE):
+            for row in rows:
+                yield _row_to_record(row)
+
+    def read(
+        self, after: int = 0, until: int | None = None, kinds: Iterable[str] | None = None
+    ) -> Iterator[Record]:
+        limit = until if until is not None else 2**62
+        sql = f"SELECT {_COLUMNS} FROM records WHERE position > ? AND position <= ?"
+        params: list[Any] = [after, limit]
+        if kinds is not None:
+            wanted = list(kinds)
+            sql += f" AND kind IN ({','.join('?' * len(wanted))})"
+            params += wanted
+        # Page by position so a long read holds no read transaction open for minutes.
+        while True:
+            page = list(self._paged(sql + f" ORDER BY position LIMIT {PAGE * 10}", params))
+            yield from page
+            if len(page) < PAGE * 10:
+                return
+            params[0] = page[-1].position
+
+    def read_streams(self, streams: Iterable[str], until: int | None = None) -> Iterator[Record]:
+        names = sorted(set(streams))
+        limit = until if until is not None else 2**62
+        found: list[Record] = []
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            found.extend(self._paged(
+                f"SELECT {_COLUMNS} FROM records WHERE stream IN ({','.join('?' * len(chunk))})"
+                " AND position <= ?",
+                [*chunk, limit],
+            ))
+        found.sort(key=lambda record: record.position)
+        return iter(found)
+
+    def read_refs(self, refs: Iterable[str], until: int | None = None) -> Iterator[Record]:
+        names = sorted(set(refs))
+        limit = until if until is not None else 2**62
+        marks = ",".join("?" * len(names))
+        return self._paged(
+            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))} FROM records r "
+            f"WHERE r.position IN (SELECT position FROM record_refs WHERE ref IN ({marks}) "
+            "AND position <= ?) ORDER BY r.position",
+            [*names, limit],
+        )
+
+    def streams_referencing(self, refs: Iterable[str], prefix: str,
+                            until: int | None = None) -> set[str]:
+        names = sorted(set(refs))
+        limit = until if until is not None else 2**62
+        marks = ",".join("?" * len(names))
+        rows = self.db.conn.execute(
+            f"SELECT DISTINCT r.stream FROM record_refs f JOIN records r "
+            f"ON r.position = f.position WHERE f.ref IN ({marks}) AND f.position <= ? "
+            "AND r.stream >= ? AND r.stream < ?",
+            [*names, limit, prefix, prefix + "\uffff"],
+        )
+        return {row[0] for row in rows}
+
+    def streams_with_prefix(self, prefix: str, until: int | None = None) -> Iterator[list[Record]]:
+        limit = until if until is not None else 2**62
+        current: list[Record] = []
+        for record in self._paged(
+            f"SELECT {_COLUMNS} FROM records WHERE stream >= ? AND stream < ? "
+            "AND position <= ? ORDER BY stream, version",
+            [prefix, prefix + "\uffff", limit],
+        ):
+            if current and current[0].stream != record.stream:
+                yield current
+                current = []
+            current.append(record)
+        if current:
+            yield current
+
+    def stream_version(self, stream: str) -> int:
+        return self._version(self.db.conn, stream)
+
+    def head(self) -> int:
+        row = self.db.conn.execute("SELECT coalesce(max(position), 0) FROM records").fetchone()
+        return int(row[0])
+
+    def position_at(self, recorded_at: str) -> int:
+        row = self.db.conn.execute(
+            "SELECT coalesce(max(position), 0) FROM records WHERE recorded_at <= ?",
+            (recorded_at,),
+        ).fetchone()
+        return int(row[0])
+
+    def get_by_key(self, key: str) -> Record | None:
+        row = self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM records WHERE key = ?", (key,)
+        ).fetchone()
+        return _row_to_record(row) if row else None
+
+    def count(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    def verify(self) -> tuple[int, int | None, str | None]:
+        """Recompute every hash from the stored text; name the first position that fails."""
+        prev_hash = GENESIS_HASH
+        expected_position = 0
+        checked = 0
+        cursor = self.db.conn.execute(f"SELECT {_COLUMNS} FROM records ORDER BY position")
+        while rows := cursor.fetchmany(PAGE):
+            for row in rows:
+                position, stream, version, kind, schema, data, meta, recorded_at, key, digest = row
+                expected_position += 1
+                if position != expected_position:
+                    return checked, expected_position, f"position {expected_position} is missing"
+                want = chain_hash(prev_hash, position, stream, version, kind, schema, data,
+                                  meta, recorded_at, key)
+                if want != digest:
+                    return checked, position, "its content does not match its hash"
+                prev_hash = digest
+                checked += 1
+        return checked, None, None
