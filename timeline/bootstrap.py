@@ -1,0 +1,97 @@
+"""The composition root: the one place where settings, storage, projections and
+adapters are wired together. The CLI, the service and the tests all start here.
+
+Defaults are built inside `bootstrap`, never at import time, and whatever was opened is
+closed again if set-up fails half-way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from timeline.commands import Timeline
+from timeline.config import Settings, load_settings
+from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
+from timeline.queries import LiveQueries
+from timeline.replay import Replayer
+from timeline.storage.schema import OPERATIONAL_TABLES
+from timeline.storage.sqlite import Clock, SQLiteDatabase, SQLiteRecordStore, run_script
+
+DEFAULT_CONFIG = "config.toml"
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: SQLiteDatabase
+    store: SQLiteRecordStore
+    runner: ProjectionRunner
+    timeline: Timeline
+    queries: LiveQueries
+    replayer: Replayer
+
+    def close(self) -> None:
+        self.db.close()
+
+    def init(self) -> int:
+        """Create or upgrade the database and register config.toml's companies.
+
+        Returns the number of records appended (0 on a second run).
+        """
+        self.db.migrate()
+        with self.db.transaction() as conn:
+            for ddl in OPERATIONAL_TABLES.values():
+                run_script(conn, ddl)
+        self.runner.ensure_tables()
+        self.runner.catch_up()
+        return self.timeline.sync_companies(self.settings.companies)
+
+
+def config_path(explicit: str | None) -> Path | None:
+    """--config, else TIMELINE_CONFIG, else ./config.toml when it exists."""
+    chosen = explicit or os.environ.get("TIMELINE_CONFIG")
+    if chosen:
+        return Path(chosen)
+    default = Path(DEFAULT_CONFIG)
+    return default if default.exists() else None
+
+
+def database_path(settings: Settings, explicit: str | None) -> Path:
+    """--db, else TIMELINE_DB, else [storage] path (relative to config.toml)."""
+    chosen = explicit or os.environ.get("TIMELINE_DB")
+    return Path(chosen) if chosen else settings.resolve(settings.storage.path)
+
+
+def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = "cli",
+              clock: Clock | None = None, settings: Settings | None = None) -> App:
+    settings = settings or load_settings(config_path(config))
+    database = SQLiteDatabase(database_path(settings, db))
+    try:
+        store = SQLiteRecordStore(database, clock=clock)
+        runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection()])
+        return App(
+            settings=settings, db=database, store=store, runner=runner,
+            timeline=Timeline(store, runner, actor=actor), queries=LiveQueries(database.conn),
+            replayer=Replayer(store),
+        )
+    except BaseException:
+        database.close()
+        raise
+
+
+def open_app(config: str | None = None, db: str | None = None, *, actor: str = "cli",
+             clock: Clock | None = None) -> App:
+    """Bootstrap and make sure the database is initialised (idempotent, cheap)."""
+    app = bootstrap(config, db, actor=actor, clock=clock)
+    try:
+        if app.db.log_version() == 0 or not app.db.table_exists("events"):
+            app.init()
+        else:
+            app.db.migrate()
+            app.runner.ensure_tables()
+        return app
+    except BaseException:
+        app.close()
+        raise

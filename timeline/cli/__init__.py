@@ -1,0 +1,85 @@
+"""The `timeline` command line.
+
+One click group; each noun's commands live in their own module and register here.
+Errors are mapped to exit codes in exactly one place (`main`): bad input exits 2 with a
+message that names the field, anything the system could not do exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import click
+
+from timeline.bootstrap import App, open_app
+from timeline.errors import InputError, TimelineError
+
+
+@dataclass
+class Context:
+    config: str | None
+    db: str | None
+    _app: App | None = field(default=None, repr=False)
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = open_app(self.config, self.db)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", envvar="TIMELINE_CONFIG", metavar="PATH",
+              help="config.toml to use (default: ./config.toml when present). Env: TIMELINE_CONFIG.")
+@click.option("--db", envvar="TIMELINE_DB", metavar="PATH",
+              help="SQLite file of the log (default: [storage] path of the config). Env: TIMELINE_DB.")
+@click.version_option(package_name="timeline")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, db: str | None) -> None:
+    """An event-sourced timeline of the battery and electric-vehicle industry.
+
+    Curators add, correct and retract events; nothing is ever rewritten. Analysts read a
+    company's timeline today, as of any date, or as it was known at any moment.
+
+    \b
+    Start with:
+      timeline init
+      timeline companies list
+      timeline show aesc --as-of 2019
+    """
+    context = Context(config, db)
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn timeline's errors into exit codes."""
+    try:
+        cli.main(args=argv, prog_name="timeline", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except InputError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    except TimelineError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(0)
+
+
+# Register the commands (import for their side effect on `cli`).
+from timeline.cli import curation, reading  # noqa: E402,F401

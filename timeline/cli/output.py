@@ -1,0 +1,88 @@
+"""How listings are printed: text for people, JSON and CSV for programs.
+
+Every listing goes through `emit`, so `--format` means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import click
+
+FORMATS = ("text", "json")
+EVENT_FORMATS = ("text", "json", "csv")
+
+EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
+                     "amounts", "capacity_gwh", "country", "region", "city", "sources",
+                     "retracted", "uncertain"]
+
+
+def format_option(choices: tuple[str, ...] = FORMATS) -> Callable[[Any], Any]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default="text",
+                        show_default=True, help="Output format.")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def money(amount: dict[str, Any]) -> str:
+    value = amount["value"]
+    text = f"{value:,.0f}" if value == int(value) else f"{value:,}"
+    return ("~" if amount.get("approximate") else "") + f"{text} {amount['currency']}"
+
+
+def event_line(event: dict[str, Any]) -> str:
+    companies = ", ".join(f"{c['name']} ({c['role']})" for c in event["companies"])
+    flags = []
+    if event.get("uncertain"):
+        flags.append("uncertain")
+    if event.get("retracted"):
+        flags.append("retracted")
+    figures = [money(a) for a in event["amounts"]]
+    if event.get("capacity_gwh") is not None:
+        figures.append(f"{event['capacity_gwh']:g} GWh")
+    parts = [f"{event['date']:<10}", f"{event['type']:<17}", event["title"]]
+    line = "  ".join(parts)
+    if figures:
+        line += f"  [{'; '.join(figures)}]"
+    line += f"\n{'':<10}  {event['id']:<17}  {companies}"
+    if flags:
+        line += f"  ({', '.join(flags)})"
+    return line
+
+
+def events_csv(events: Iterable[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EVENT_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for event in events:
+        writer.writerow({
+            "id": event["id"], "type": event["type"], "date": event["date"],
+            "precision": event["precision"], "status": event["status"], "title": event["title"],
+            "companies": ";".join(f"{c['id']}:{c['role']}" for c in event["companies"]),
+            "amounts": ";".join(f"{a['value']:g} {a['currency']}" for a in event["amounts"]),
+            "capacity_gwh": "" if event.get("capacity_gwh") is None else f"{event['capacity_gwh']:g}",
+            "country": event["location"].get("country", ""),
+            "region": event["location"].get("region", ""),
+            "city": event["location"].get("city", ""),
+            "sources": ";".join(s.get("url") or "" for s in event["sources"]),
+            "retracted": str(event["retracted"]).lower(),
+            "uncertain": str(event["uncertain"]).lower(),
+        })
+    return buffer.getvalue()
+
+
+def emit_events(events: list[dict[str, Any]], fmt: str, empty: str = "No events.") -> None:
+    if fmt == "json":
+        click.echo(dumps(events))
+    elif fmt == "csv":
+        click.echo(events_csv(events), nl=False)
+    elif not events:
+        click.echo(empty)
+    else:
+        click.echo("\n".join(event_line(e) for e in events))

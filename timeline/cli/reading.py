@@ -1,0 +1,188 @@
+"""Commands that read: show, events, search, log, verify, rebuild."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from timeline.cli import Context, cli, pass_context
+from timeline.cli.output import EVENT_FORMATS, emit_events, format_option
+from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
+from timeline.events import event_type
+from timeline.replay import Query
+
+_REPLAY_HELP = """
+\b
+--as-of D      the world as it stood on D: events dated on or before D, with
+               today's knowledge (month/year dates straddling D are 'uncertain').
+--known-at T   what this log knew at T: records up to T only; later corrections
+               and retractions are not applied.
+"""
+
+
+def replay_options(function: Any) -> Any:
+    function = click.option("--include-retracted", is_flag=True, help="Show retracted events too.")(function)
+    function = click.option("--known-at", metavar="DATETIME",
+                            help="Only what the log knew at this ISO 8601 moment (UTC if no offset).")(function)
+    function = click.option("--as-of", metavar="DATE", help="Only events dated on or before YYYY[-MM[-DD]].")(function)
+    return function
+
+
+def _events(ctx: Context, query: Query, as_of: str | None, known_at: str | None,
+            company: str | None) -> list[dict[str, Any]]:
+    app = ctx.app
+    if as_of:
+        query.as_of = as_of_bound(as_of)
+    if as_of is None and known_at is None:
+        if company:
+            return app.queries.timeline(company, query)
+        return app.queries.events(query)
+    until = app.replayer.bound(format_timestamp(parse_datetime(known_at)) if known_at else None)
+    if company:
+        return app.replayer.company(company, query, until)
+    return app.replayer.all_events(query, until)
+
+
+@cli.command()
+@click.argument("company")
+@replay_options
+@format_option(EVENT_FORMATS)
+@pass_context
+def show(ctx: Context, company: str, as_of: str | None, known_at: str | None,
+         include_retracted: bool, fmt: str) -> None:
+    """A company's timeline, oldest first: today, as of a date, or as known at a moment.
+
+    COMPANY is an id or any alias (远景动力, ＡＥＳＣ, aesc ...).
+    {replay}
+    \b
+    Examples:
+      timeline show aesc
+      timeline show 远景动力 --as-of 2018-12 --format json
+      timeline show aesc --known-at 2026-11-01T09:00:00+01:00
+    """
+    company_id = ctx.app.queries.find_company(company)
+    if company_id is None:
+        ctx.app.queries.resolve_company(company)  # raises UnknownCompany
+    assert company_id is not None
+    query = Query(include_retracted=include_retracted)
+    events = _events(ctx, query, as_of, known_at, company_id)
+    emit_events(events, fmt, empty=f"No events for {company}.")
+
+
+show.help = (show.help or "").replace("{replay}", _REPLAY_HELP)
+
+
+@cli.command("events")
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this type (repeatable).")
+@click.option("--company", metavar="ID", help="Only events naming this company (id or alias).")
+@click.option("--from", "date_from", metavar="DATE", help="Only events dated on or after this date.")
+@click.option("--to", "date_to", metavar="DATE", help="Only events dated on or before this date.")
+@replay_options
+@format_option(EVENT_FORMATS)
+@pass_context
+def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_from: str | None,
+                date_to: str | None, as_of: str | None, known_at: str | None,
+                include_retracted: bool, fmt: str) -> None:
+    """Events of every company, filtered, oldest first.
+    {replay}
+    \b
+    Examples:
+      timeline events --type bankruptcy --from 2020
+      timeline events --company catl --format csv > catl.csv
+    """
+    for name in types:
+        event_type(name)
+    company_id = None
+    if company:
+        company_id = ctx.app.queries.find_company(company)
+        if company_id is None:
+            ctx.app.queries.resolve_company(company)
+    query = Query(
+        types=types,
+        date_from=parse_date(date_from, "from").start if date_from else None,
+        date_to=parse_date(date_to, "to").end if date_to else None,
+        include_retracted=include_retracted,
+    )
+    emit_events(_events(ctx, query, as_of, known_at, company_id), fmt)
+
+
+list_events.help = (list_events.help or "").replace("{replay}", _REPLAY_HELP)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@format_option(EVENT_FORMATS)
+@pass_context
+def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
+    """Full-text search of titles, summaries and quotes, in Chinese and English.
+
+    \b
+    Examples:
+      timeline search 远景
+      timeline search gigafactory --format json
+    """
+    emit_events(ctx.app.queries.search(query, limit=limit), fmt, empty=f"Nothing matches {query!r}.")
+
+
+@cli.command("log")
+@click.option("--from", "start", default=1, show_default=True, metavar="POSITION",
+              help="First position to print.")
+@click.option("--limit", type=int, help="At most this many records.")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
+              show_default=True, help="Output format.")
+@pass_context
+def show_log(ctx: Context, start: int, limit: int | None, fmt: str) -> None:
+    """The raw records of the log, oldest first, streamed.
+
+    \b
+    Example:
+      timeline log --from 1 --format jsonl | head
+    """
+    printed = 0
+    for record in ctx.app.store.read(after=max(0, start - 1)):
+        if limit is not None and printed >= limit:
+            break
+        if fmt == "jsonl":
+            sys.stdout.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(f"{record.position:>7}  {record.recorded_at}  {record.kind:<20} "
+                             f"{record.stream}@{record.version}\n")
+        printed += 1
+
+
+@cli.command()
+@pass_context
+def verify(ctx: Context) -> None:
+    """Walk the hash chain; exit 1 naming the first record that does not follow.
+
+    \b
+    Example:
+      timeline verify
+    """
+    checked, bad, why = ctx.app.store.verify()
+    if bad is not None:
+        click.echo(f"error: hash chain broken at position {bad}: {why} "
+                   f"({checked} records before it are intact)", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"OK: {checked} records, hash chain intact.")
+
+
+@cli.command()
+@pass_context
+def rebuild(ctx: Context) -> None:
+    """Drop every projection and replay it from the log.
+
+    \b
+    Example:
+      timeline rebuild
+    """
+    app = ctx.app
+    total = app.store.head()
+    with tqdm(total=total, unit="rec", disable=not sys.stderr.isatty(), desc="rebuild") as bar:
+        applied = app.runner.rebuild(progress=bar.update)
+    click.echo(f"Rebuilt projections from {applied} records.")

@@ -1,0 +1,315 @@
+"""The command layer: what curators do, validated, turned into records, appended.
+
+Each command validates everything before it writes anything, loads the aggregate it
+changes from its own stream (not from a projection) and appends with the stream's
+expected version, so two curators correcting the same event cannot both win silently.
+Projections are caught up after every write.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from timeline import companies as co
+from timeline import events as ev
+from timeline.dates import parse_date
+from timeline.errors import (
+    DuplicateCompany,
+    EventRetracted,
+    InvalidField,
+    UnknownCompany,
+    UnknownEvent,
+)
+from timeline.projections import ProjectionRunner
+from timeline.queries import LiveQueries
+from timeline.quantities import parse_capacity, parse_money
+from timeline.records import AppendResult, NewRecord
+from timeline.storage.sqlite import SQLiteRecordStore
+from timeline.upcasting import current_schema, upcast
+
+_COUNTRY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+@dataclass
+class EventInput:
+    """An event as a curator (or an importer) describes it, not yet validated."""
+
+    type: str
+    companies: list[tuple[str, str | None]]          # (id or alias, role or None)
+    date: str
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)   # --field NAME=VALUE
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    event_id: str | None = None
+
+
+def new_event_id() -> str:
+    return "ev-" + secrets.token_hex(5)
+
+
+def parse_field_option(option: str) -> tuple[str, str]:
+    """`NAME=VALUE` from the command line."""
+    name, sep, value = option.partition("=")
+    if not sep or not name.strip():
+        raise InvalidField("field", f"{option!r} is not NAME=VALUE (e.g. --field stake_pct=51)")
+    return name.strip(), value
+
+
+def parse_company_option(option: str) -> tuple[str, str | None]:
+    """`ID[:ROLE]`; the part after the last colon is a role."""
+    company, sep, role = option.rpartition(":")
+    if not sep:
+        return option.strip(), None
+    return company.strip(), role.strip() or None
+
+
+class Timeline:
+    """The application: every use case that writes to the log."""
+
+    def __init__(self, store: SQLiteRecordStore, runner: ProjectionRunner,
+                 actor: str = "cli") -> None:
+        self.store = store
+        self.runner = runner
+        self.queries = LiveQueries(store.db.conn)
+        self.actor = actor
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def meta(self, **extra: Any) -> dict[str, Any]:
+        return {"actor": self.actor, "correlation": str(uuid.uuid4()), **extra}
+
+    def append(self, records: Sequence[NewRecord],
+               expected: dict[str, int] | None = None) -> AppendResult:
+        result = self.store.append(records, expected)
+        self.runner.catch_up()
+        return result
+
+    # -- companies --------------------------------------------------------------------
+
+    def _check_names_free(self, company_id: str, names: Sequence[str]) -> None:
+        for name in names:
+            owner = self.queries.find_company(name)
+            if owner is not None and owner != company_id:
+                raise DuplicateCompany(name, owner)
+
+    def register_company(self, spec: co.CompanySpec) -> AppendResult:
+        """Register a company; registering the same id again appends nothing."""
+        self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
+        record = NewRecord(
+            stream=co.stream_of(spec.id), kind=co.REGISTERED,
+            data=spec.model_dump(exclude_none=True), meta=self.meta(),
+            key=f"company:{spec.id}:registered", refs=(spec.id,),
+        )
+        return self.append([record])
+
+    def sync_companies(self, specs: Sequence[co.CompanySpec]) -> int:
+        """Make the registry hold every company of config.toml; idempotent."""
+        appended = 0
+        for spec in specs:
+            state = self.queries.company(spec.id)
+            if state is None:
+                appended += len(self.register_company(spec).written)
+                continue
+            known = {co.lookup_key(n) for n in co.names_of(state)}
+            for alias in spec.aliases:
+                if co.lookup_key(alias) not in known:
+                    appended += len(self.add_alias(spec.id, alias).written)
+        return appended
+
+    def company_id(self, text: str) -> str:
+        return self.queries.resolve_company(text)
+
+    def add_alias(self, company: str, alias: str) -> AppendResult:
+        company_id = self.company_id(company)
+        alias = alias.strip()
+        if not alias:
+            raise InvalidField("alias", "must not be empty")
+        owner = self.queries.find_company(alias)
+        if owner is not None:
+            if self.queries.registry().survivor(owner) == company_id:
+                return AppendResult((), (f"company:{company_id}:alias:{co.lookup_key(alias)}",))
+            raise DuplicateCompany(alias, owner)
+        return self.append([NewRecord(
+            stream=co.stream_of(company_id), kind=co.ALIASED, data={"alias": alias},
+            meta=self.meta(), key=f"company:{company_id}:alias:{co.lookup_key(alias)}",
+            refs=(company_id,),
+        )])
+
+    def rename_company(self, company: str, name: str) -> AppendResult:
+        company_id = self.company_id(company)
+        name = name.strip()
+        if not name:
+            raise InvalidField("name", "must not be empty")
+        self._check_names_free(company_id, [name])
+        version = self.store.stream_version(co.stream_of(company_id))
+        return self.append([NewRecord(
+            stream=co.stream_of(company_id), kind=co.RENAMED, data={"name": name},
+            meta=self.meta(), refs=(company_id,),
+        )], expected={co.stream_of(company_id): version})
+
+    def merge_companies(self, absorbed: str, into: str, reason: str | None = None) -> AppendResult:
+        """`absorbed` joins `into`: its history shows in the survivor's timeline from now on."""
+        absorbed_id, survivor_id = self.company_id(absorbed), self.company_id(into)
+        if absorbed_id == survivor_id:
+            raise InvalidField("merge", f"{absorbed!r} and {into!r} are already one company ({survivor_id})")
+        stream = co.stream_of(absorbed_id)
+        return self.append([NewRecord(
+            stream=stream, kind=co.MERGED, data={"into": survivor_id, "reason": reason},
+            meta=self.meta(), refs=(absorbed_id, survivor_id),
+        )], expected={stream: self.store.stream_version(stream)})
+
+    # -- events -----------------------------------------------------------------------
+
+    def load_event(self, event_id: str) -> dict[str, Any]:
+        """Fold the event's own stream: the truth a command must act on."""
+        state: dict[str, Any] | None = None
+        for record in self.store.read_streams([ev.stream_of(event_id)]):
+            state = ev.fold_event(state, upcast(record))
+        if state is None:
+            raise UnknownEvent(event_id)
+        return state
+
+    def resolve_companies(self, etype: ev.EventType,
+                          given: Sequence[tuple[str, str | None]]) -> list[dict[str, str]]:
+        if not given:
+            raise InvalidField("company", f"{etype.name} needs at least one --company ID[:ROLE]")
+        resolved = []
+        for text, role in given:
+            company_id = self.company_id(text)
+            resolved.append({"company": company_id,
+                             "role": ev.check_role(etype, role or etype.default_role)})
+        return resolved
+
+    def build_report(self, draft: EventInput) -> dict[str, Any]:
+        """Validate a draft completely and return the `event.reported` payload."""
+        etype = ev.event_type(draft.type)
+        title = draft.title.strip()
+        if not title:
+            raise InvalidField("title", "must not be empty")
+        when = parse_date(draft.date)
+        payload: dict[str, Any] = {
+            "id": draft.event_id or new_event_id(), "type": etype.name, "date": str(when),
+            "date_note": when.note, "title": title,
+            "companies": self.resolve_companies(etype, draft.companies),
+            "sources": draft.sources,
+        }
+        changes = field_changes(etype, draft.fields, current_fields={})
+        changes.pop("date_note", None)
+        payload.update(changes)
+        payload.setdefault("status", "announced")
+        return payload
+
+    def add_event(self, draft: EventInput, key: str | None = None) -> str:
+        payload = self.build_report(draft)
+        refs = tuple(c["company"] for c in payload["companies"])
+        stream = ev.stream_of(payload["id"])
+        if self.store.stream_version(stream):
+            raise InvalidField("id", f"an event with the id {payload['id']!r} already exists")
+        record = NewRecord(stream=stream, kind=ev.REPORTED, data=payload,
+                           schema=current_schema(ev.REPORTED), meta=self.meta(), key=key, refs=refs)
+        result = self.append([record], expected={stream: 0})
+        if not result.written and key is not None:
+            existing = self.store.get_by_key(key)
+            return existing.data["id"] if existing else payload["id"]
+        return str(payload["id"])
+
+    def correct_event(self, event_id: str, fields: Sequence[tuple[str, str]],
+                      companies: Sequence[tuple[str, str | None]], reason: str) -> AppendResult:
+        state = self.load_event(event_id)
+        if state["retracted"]:
+            raise EventRetracted(event_id)
+        if not reason.strip():
+            raise InvalidField("reason", "say why the event is corrected")
+        etype = ev.event_type(state["type"])
+        changes = field_changes(etype, fields, current_fields=state["fields"])
+        if companies:
+            changes["companies"] = self.resolve_companies(etype, companies)
+        if not changes:
+            raise InvalidField("field", "nothing to correct; give --field NAME=VALUE or --company")
+        refs = tuple(c["company"] for c in changes.get("companies", []))
+        stream = ev.stream_of(event_id)
+        return self.append([NewRecord(
+            stream=stream, kind=ev.CORRECTED, data={"changes": changes, "reason": reason.strip()},
+            meta=self.meta(), refs=refs,
+        )], expected={stream: state["version"]})
+
+    def retract_event(self, event_id: str, reason: str) -> AppendResult:
+        state = self.load_event(event_id)
+        if state["retracted"]:
+            raise EventRetracted(event_id)
+        if not reason.strip():
+            raise InvalidField("reason", "say why the event is retracted")
+        stream = ev.stream_of(event_id)
+        return self.append([NewRecord(
+            stream=stream, kind=ev.RETRACTED, data={"reason": reason.strip()}, meta=self.meta(),
+        )], expected={stream: state["version"]})
+
+    def add_source(self, event_id: str, source: dict[str, Any], key: str | None = None) -> AppendResult:
+        state = self.load_event(event_id)
+        stream = ev.stream_of(event_id)
+        return self.append([NewRecord(
+            stream=stream, kind=ev.SOURCE_ADDED, data={"source": source}, meta=self.meta(), key=key,
+        )], expected={stream: state["version"]})
+
+
+def field_changes(etype: ev.EventType, given: Sequence[tuple[str, str]],
+                  current_fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate `--field NAME=VALUE` pairs into the payload keys they change."""
+    changes: dict[str, Any] = {}
+    typed: dict[str, Any] = {}
+    location: dict[str, str] = {}
+    amounts: list[dict[str, Any]] = []
+    for name, value in given:
+        if name in etype.fields.model_fields:
+            typed[name] = ev.parse_typed_value(etype, name, value)
+        elif name == "amount":
+            amounts.append(parse_money(value, "amount").model_dump())
+        elif name in ("country", "region", "city"):
+            location[name] = _location_value(name, value)
+        else:
+            changes.update(_common_field(etype, name, value))
+    if typed:
+        merged = {**current_fields, **typed}
+        ev.validate_typed_fields(etype, merged)
+        changes["fields"] = typed
+    if location:
+        changes["location"] = location
+    if amounts:
+        changes["amounts"] = amounts
+    return changes
+
+
+def _location_value(name: str, value: str) -> str:
+    value = value.strip()
+    if name == "country":
+        value = value.upper()
+        if len(value) != 2 or not set(value) <= _COUNTRY_CHARS:
+            raise InvalidField("country", f"{value!r} is not a two-letter ISO 3166 code such as CN or GB")
+    elif not value:
+        raise InvalidField(name, "must not be empty")
+    return value
+
+
+def _common_field(etype: ev.EventType, name: str, value: str) -> dict[str, Any]:
+    if name in ("title", "summary"):
+        if name == "title" and not value.strip():
+            raise InvalidField("title", "must not be empty")
+        return {name: value.strip()}
+    if name == "status":
+        status = value.strip().lower()
+        if status not in ev.STATUSES:
+            raise InvalidField("status", f"{value!r} is not one of {', '.join(ev.STATUSES)}")
+        return {"status": status}
+    if name == "date":
+        when = parse_date(value, "date")
+        return {"date": str(when), "date_note": when.note}
+    if name == "tags":
+        return {"tags": [t.strip() for t in value.split(",") if t.strip()]}
+    if name == "capacity_gwh":
+        return {"capacity_gwh": parse_capacity(value, "capacity_gwh")}
+    known = sorted(set(ev.COMMON_FIELDS) | set(etype.fields.model_fields))
+    raise InvalidField(name, f"{etype.name} has no field {name!r}; its fields are {', '.join(known)}")

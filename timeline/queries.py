@@ -1,0 +1,106 @@
+"""The read side: answers from the live projection tables.
+
+Today's timelines, lookups and searches come from here, fast. Anything "as of" or
+"known at" is a replay (`timeline.replay`) and never reads these tables.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from timeline.companies import lookup_key
+from timeline.errors import UnknownCompany
+from timeline.replay import Query, Registry, select
+from timeline.search import match_query
+
+
+class LiveQueries:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # -- companies --------------------------------------------------------------------
+
+    def find_company(self, text: str) -> str | None:
+        """The id of the company answering to `text` (an id or any alias), before merges."""
+        row = self.conn.execute(
+            "SELECT company FROM company_aliases WHERE key = ?", (lookup_key(text),)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def resolve_company(self, text: str) -> str:
+        """Like `find_company`, following merges to today's survivor; unknown is an error."""
+        found = self.find_company(text)
+        if found is None:
+            raise UnknownCompany(text)
+        return self.registry().survivor(found)
+
+    def registry(self) -> Registry:
+        rows = self.conn.execute("SELECT id, state FROM companies")
+        return Registry({row[0]: json.loads(row[1]) for row in rows})
+
+    def companies(self, include_merged: bool = False) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT state FROM companies ORDER BY id")
+        states = [json.loads(row[0]) for row in rows]
+        return [s for s in states if include_merged or not s["merged_into"]]
+
+    def company(self, company_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT state FROM companies WHERE id = ?", (company_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def alias_owner(self, alias: str) -> str | None:
+        return self.find_company(alias)
+
+    # -- events -----------------------------------------------------------------------
+
+    def event_state(self, event_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT state FROM events WHERE id = ?", (event_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def timeline(self, company_id: str, query: Query) -> list[dict[str, Any]]:
+        """Today's timeline of a company and of every company merged into it."""
+        registry = self.registry()
+        survivor = registry.survivor(company_id)
+        group = [c for c in registry.companies if registry.survivor(c) == survivor] or [survivor]
+        marks = ",".join("?" * len(group))
+        rows = self.conn.execute(
+            f"SELECT state FROM events WHERE id IN (SELECT event FROM company_events "
+            f"WHERE company IN ({marks}))",
+            group,
+        )
+        states = (json.loads(row[0]) for row in rows)
+        return select(states, registry, Query(**{**query.__dict__, "company": survivor}))
+
+    def events(self, query: Query) -> list[dict[str, Any]]:
+        sql = "SELECT state FROM events WHERE 1 = 1"
+        params: list[Any] = []
+        if query.types:
+            sql += f" AND type IN ({','.join('?' * len(query.types))})"
+            params += list(query.types)
+        if not query.include_retracted:
+            sql += " AND retracted = 0"
+        if query.company:
+            return self.timeline(query.company, query)
+        return select(self._states(sql, params), self.registry(), query)
+
+    def _states(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+        for row in self.conn.execute(sql, params):
+            yield json.loads(row[0])
+
+    def search(self, text: str, limit: int = 50, include_retracted: bool = False) -> list[dict[str, Any]]:
+        expression = match_query(text)
+        if expression is None:
+            return []
+        rows = self.conn.execute(
+            "SELECT e.state FROM events_fts f JOIN events e ON e.rowid = f.rowid "
+            "WHERE events_fts MATCH ? ORDER BY f.rank LIMIT ?",
+            (expression, limit),
+        )
+        registry = self.registry()
+        query = Query(include_retracted=include_retracted)
+        found = []
+        for row in rows:
+            found.extend(select([json.loads(row[0])], registry, query))
+        return found
