@@ -11,11 +11,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from timeline.commands import Timeline
+from timeline.commands import Curation
 from timeline.config import Settings, load_settings
 from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
 from timeline.queries import LiveQueries
 from timeline.replay import Replayer
+from timeline.review import ReviewProjection, ReviewQueries
 from timeline.storage.schema import OPERATIONAL_TABLES
 from timeline.storage.sqlite import Clock, SQLiteDatabase, SQLiteRecordStore, run_script
 
@@ -28,7 +29,8 @@ class App:
     db: SQLiteDatabase
     store: SQLiteRecordStore
     runner: ProjectionRunner
-    timeline: Timeline
+    timeline: Curation
+    review: ReviewQueries
     queries: LiveQueries
     replayer: Replayer
 
@@ -70,10 +72,11 @@ def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = 
     database = SQLiteDatabase(database_path(settings, db))
     try:
         store = SQLiteRecordStore(database, clock=clock)
-        runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection()])
+        runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection(), ReviewProjection()])
         return App(
             settings=settings, db=database, store=store, runner=runner,
-            timeline=Timeline(store, runner, actor=actor), queries=LiveQueries(database.conn),
+            timeline=Curation(store, runner, actor=actor), queries=LiveQueries(database.conn),
+            review=ReviewQueries(database.conn),
             replayer=Replayer(store),
         )
     except BaseException:

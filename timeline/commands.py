@@ -16,6 +16,7 @@ from typing import Any
 
 from timeline import companies as co
 from timeline import events as ev
+from timeline import proposals as pr
 from timeline.dates import parse_date
 from timeline.errors import (
     DuplicateCompany,
@@ -24,6 +25,7 @@ from timeline.errors import (
     UnknownCompany,
     UnknownEvent,
 )
+from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, validate_draft
 from timeline.projections import ProjectionRunner
 from timeline.queries import LiveQueries
 from timeline.quantities import parse_capacity, parse_money
@@ -214,7 +216,7 @@ class Timeline:
         result = self.append([record], expected={stream: 0})
         if not result.written and key is not None:
             existing = self.store.get_by_key(key)
-            return existing.data["id"] if existing else payload["id"]
+            return str(existing.data["id"]) if existing else str(payload["id"])
         return str(payload["id"])
 
     def correct_event(self, event_id: str, fields: Sequence[tuple[str, str]],
@@ -313,3 +315,71 @@ def _common_field(etype: ev.EventType, name: str, value: str) -> dict[str, Any]:
         return {"capacity_gwh": parse_capacity(value, "capacity_gwh")}
     known = sorted(set(ev.COMMON_FIELDS) | set(etype.fields.model_fields))
     raise InvalidField(name, f"{etype.name} has no field {name!r}; its fields are {', '.join(known)}")
+
+
+class Curation(Timeline):
+    """Timeline plus the intake of proposals and the review of them."""
+
+    def intake(self, items: Sequence[ItemSeen], drafts: Sequence[Draft],
+               auto_accept: float) -> IntakeSummary:
+        """Append a batch of items and the drafts found in them, all or nothing."""
+        self.runner.catch_up()
+        with self.store.db.transaction() as conn:
+            planner = Planner(conn, auto_accept, self.meta(actor=self.actor))
+            known = {item.key for item in items if self.store.has_key_in(conn, item.key)}
+            for item in items:
+                planner.item(item, item.key in known)
+            for draft in drafts:
+                if draft.item_key not in known:
+                    planner.draft(draft)
+            self.store.append_in(conn, planner.records)
+        self.runner.catch_up()
+        return planner.summary
+
+    def load_proposal(self, proposal_id: str) -> dict[str, Any]:
+        state: dict[str, Any] | None = None
+        for record in self.store.read_streams([pr.stream_of(proposal_id)]):
+            state = pr.fold_proposal(state, record)
+        if state is None:
+            raise InvalidField("proposal", f"no proposal has the id {proposal_id!r}; "
+                                           "`timeline review list` shows the pending ones")
+        return state
+
+    def _pending(self, proposal_id: str) -> dict[str, Any]:
+        state = self.load_proposal(proposal_id)
+        if state["status"] != "pending":
+            raise InvalidField("proposal", f"{proposal_id} was already {state['status']}")
+        return state
+
+    def accept_proposal(self, proposal_id: str, fields: Sequence[tuple[str, str]] = (),
+                        companies: Sequence[tuple[str, str | None]] = (),
+                        type_: str | None = None, reason: str | None = None) -> str:
+        """Accept, optionally setting fields, roles or the type first; returns the event id."""
+        state = self._pending(proposal_id)
+        event = dict(state["event"])
+        etype = ev.event_type(type_ or event["type"])
+        event["type"] = etype.name
+        if companies:
+            event["companies"] = self.resolve_companies(etype, companies)
+        changes = field_changes(etype, fields, current_fields=event.get("fields", {}))
+        for name, value in changes.items():
+            if name in ("fields", "location"):
+                event[name] = {**event.get(name, {}), **value}
+            else:
+                event[name] = value
+        event = validate_draft(event)
+        stream = pr.stream_of(proposal_id)
+        with self.store.db.transaction() as conn:
+            planner = Planner(conn, 1.0, self.meta())
+            event_id = planner.accept(proposal_id, event, state["source"], by=self.actor,
+                                      reason=reason)
+            self.store.append_in(conn, planner.records, expected={stream: 1})
+        self.runner.catch_up()
+        return event_id
+
+    def reject_proposal(self, proposal_id: str, reason: str | None = None) -> None:
+        self._pending(proposal_id)
+        stream = pr.stream_of(proposal_id)
+        self.append([NewRecord(stream=stream, kind=pr.REJECTED, meta=self.meta(),
+                               data={"by": self.actor, "reason": reason},
+                               key=f"rejected:{proposal_id}")], expected={stream: 1})

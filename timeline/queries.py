@@ -104,3 +104,16 @@ class LiveQueries:
         for row in rows:
             found.extend(select([json.loads(row[0])], registry, query))
         return found
+
+
+def events_naming(conn: sqlite3.Connection, type_: str, companies: list[str]) -> list[dict[str, Any]]:
+    """Live events of a type that name any of the companies: candidates for clustering."""
+    if not companies:
+        return []
+    marks = ",".join("?" * len(companies))
+    rows = conn.execute(
+        f"SELECT state FROM events WHERE type = ? AND retracted = 0 AND id IN "
+        f"(SELECT event FROM company_events WHERE company IN ({marks}))",
+        [type_, *companies],
+    )
+    return [json.loads(row[0]) for row in rows]

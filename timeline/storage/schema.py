@@ -97,7 +97,21 @@ PROJECTION_TABLES: dict[str, str] = {
     """,
 }
 
+PROJECTION_TABLES["review"] = """
+    CREATE TABLE proposals (
+        id         TEXT PRIMARY KEY,
+        status     TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        made_at    TEXT NOT NULL,
+        cluster    TEXT NOT NULL,
+        state      TEXT NOT NULL
+    );
+    CREATE INDEX proposals_status ON proposals (status, confidence);
+    CREATE INDEX proposals_cluster ON proposals (cluster);
+    """
+
 PROJECTION_DROPS: dict[str, list[str]] = {
+    "review": ["proposals"],
     "companies": ["companies", "company_aliases"],
     "events": ["events", "company_events", "events_fts"],
 }

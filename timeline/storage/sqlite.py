@@ -224,6 +224,10 @@ class SQLiteRecordStore:
         ).fetchone()
         return int(row[0] or 0)
 
+    def has_key_in(self, conn: sqlite3.Connection, key: str) -> bool:
+        """Whether a record with this key exists (inside the caller's transaction)."""
+        return self._has_key(conn, key)
+
     @staticmethod
     def _has_key(conn: sqlite3.Connection, key: str) -> bool:
         return conn.execute("SELECT 1 FROM records WHERE key = ?", (key,)).fetchone() is not None

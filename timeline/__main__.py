@@ -1,0 +1,5 @@
+"""`python -m timeline` is the same as the `timeline` command."""
+
+from timeline.cli import main
+
+main()

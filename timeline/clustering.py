@@ -1,0 +1,77 @@
+"""Clustering: the same happening, reported many times, is one event.
+
+Five sites in two languages report CATL's Debrecen plant; the log should hold one event
+with five sources. A draft joins an existing event when the type is the same, the
+companies of one report include those of the other, and the dates fall within one window; among
+several such events, the one whose figures (capacity, amounts) agree best wins. Figures
+that differ are not a reason to split: each source keeps its own figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from timeline.dates import parse_date
+
+WINDOW = timedelta(days=45)
+
+
+def company_set(event: dict[str, Any]) -> frozenset[str]:
+    return frozenset(c["company"] for c in event["companies"])
+
+
+def cluster_key(event: dict[str, Any]) -> str:
+    """A readable key: type, companies, a coarse date and the main figure."""
+    when = parse_date(event["date"])
+    figure = event.get("capacity_gwh") or event.get("fields", {}).get("capacity_gwh")
+    parts = [event["type"], "+".join(sorted(company_set(event))), str(when.year)]
+    if figure:
+        parts.append(f"{float(figure):g}GWh")
+    return "|".join(parts)
+
+
+def dates_close(a: str, b: str) -> bool:
+    """Periods that overlap, or lie within the window of each other."""
+    first, second = parse_date(a), parse_date(b)
+    if first.start <= second.end and second.start <= first.end:
+        return True
+    gap = min(abs(first.start - second.end), abs(second.start - first.end))
+    return gap <= WINDOW
+
+
+def _figures(event: dict[str, Any]) -> list[float]:
+    fields = event.get("fields", {})
+    found = [float(v) for v in (event.get("capacity_gwh"), fields.get("capacity_gwh"),
+                                fields.get("volume_gwh")) if v]
+    found += [float(a["value"]) for a in event.get("amounts", [])]
+    found += [float(v["value"]) for v in fields.values() if isinstance(v, dict) and "value" in v]
+    return found
+
+
+def figure_distance(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """0 when the figures agree (or one side has none), up to 1 when none agree."""
+    mine, theirs = _figures(a), _figures(b)
+    if not mine or not theirs:
+        return 0.0
+    agree = sum(1 for x in mine if any(abs(x - y) <= 0.1 * max(x, y) for y in theirs))
+    return 1 - agree / len(mine)
+
+
+def _same_parties(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One report may name the seller and another not: one set must contain the other."""
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def best_match(draft: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+    """The existing event this draft reports again, if any."""
+    companies = company_set(draft)
+    candidates = [
+        e for e in events
+        if e["type"] == draft["type"] and not e.get("retracted")
+        and _same_parties(company_set(e), companies) and dates_close(e["date"], draft["date"])
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda e: figure_distance(draft, e))
