@@ -13,6 +13,7 @@ from pathlib import Path
 
 from timeline.commands import Curation
 from timeline.config import Settings, load_settings
+from timeline.items import ItemsProjection
 from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
 from timeline.queries import LiveQueries
 from timeline.replay import Replayer
@@ -72,7 +73,8 @@ def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = 
     database = SQLiteDatabase(database_path(settings, db))
     try:
         store = SQLiteRecordStore(database, clock=clock)
-        runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection(), ReviewProjection()])
+        runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection(), ReviewProjection(),
+                                                ItemsProjection()])
         return App(
             settings=settings, db=database, store=store, runner=runner,
             timeline=Curation(store, runner, actor=actor), queries=LiveQueries(database.conn),

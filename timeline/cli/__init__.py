@@ -82,4 +82,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Register the commands (import for their side effect on `cli`).
-from timeline.cli import curation, reading  # noqa: E402,F401
+from timeline.cli import curation, intake, reading  # noqa: E402,F401

@@ -110,7 +110,17 @@ PROJECTION_TABLES["review"] = """
     CREATE INDEX proposals_cluster ON proposals (cluster);
     """
 
+PROJECTION_TABLES["items"] = """
+    CREATE TABLE feed_items (
+        feed        TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        key         TEXT,
+        PRIMARY KEY (feed, fingerprint)
+    ) WITHOUT ROWID;
+    """
+
 PROJECTION_DROPS: dict[str, list[str]] = {
+    "items": ["feed_items"],
     "review": ["proposals"],
     "companies": ["companies", "company_aliases"],
     "events": ["events", "company_events", "events_fts"],

@@ -1,0 +1,185 @@
+"""`timeline import`: documents into the log through the same intake as feeds.
+
+Articles go through extraction like any feed item. Company notes register the company's
+aliases and turn each row of their History table into an event about that company.
+JSON and CSV files of events are appended as they are, all rows or none. Every key
+derives from the file's content, so importing a file twice appends nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from feeds.documents import Article, CompanyNote, EventBatch, read_document
+from feeds.drafts import draft_from
+from feeds.types import Candidate, CompanyMention, FeedItem
+from timeline import events as ev
+from timeline.bootstrap import App
+from timeline.companies import CompanySpec
+from timeline.errors import DocumentError, InputError
+from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
+from timeline.records import NewRecord
+from timeline.upcasting import current_schema
+
+Extractor = Callable[[FeedItem], list[Candidate]]
+
+IMPORT_STREAM = "import-documents"
+
+# The role a company plays in an event of its own history when the row does not say.
+SUBJECT_ROLE = {
+    "acquisition": "target", "investment": "investee", "partnership": "partner",
+    "supply_deal": "supplier", "factory": "operator", "factory_closure": "operator",
+    "bankruptcy": "company", "policy": "authority", "recall": "company", "ipo": "company",
+    "leadership_change": "company", "founding": "company", "rebrand": "company",
+}
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+class Importer:
+    def __init__(self, app: App, extractor: Callable[[], Extractor]) -> None:
+        self.app = app
+        self._extractor_factory = extractor
+        self._extractor: Extractor | None = None
+
+    @property
+    def extract(self) -> Extractor:
+        """Built on first use, after any company a note registers is in the registry."""
+        if self._extractor is None:
+            self._extractor = self._extractor_factory()
+        return self._extractor
+
+    def import_file(self, path: Path) -> IntakeSummary:
+        document = read_document(path)
+        if isinstance(document, EventBatch):
+            return self._events(document, path)
+        if isinstance(document, CompanyNote):
+            return self._note(document)
+        return self._article(document)
+
+    # -- articles ---------------------------------------------------------------------
+
+    def _article(self, article: Article) -> IntakeSummary:
+        item = article.to_feed_item()
+        identity = item.link or _digest(_normalised(item.title), _normalised(item.text))
+        key = f"item:import:{_digest(identity)}"
+        seen = ItemSeen(key=key, stream=IMPORT_STREAM, data={
+            "source": "import", "file": article.path.name, "title": item.title,
+            "link": item.link, "published": item.published, "language": item.language,
+        })
+        drafts = [draft_from(c, item, key, i) for i, c in enumerate(self.extract(item))]
+        return self.app.timeline.intake([seen], drafts, self.app.settings.review.auto_accept)
+
+    # -- company notes ----------------------------------------------------------------
+
+    def _note_company(self, note: CompanyNote) -> str:
+        """The note's company, registered now if the registry does not know it yet."""
+        queries = self.app.queries
+        for name in [note.company_id, note.name, *note.aliases]:
+            if name and (found := queries.find_company(name)):
+                return queries.registry().survivor(found)
+        slug = re.sub(r"[^a-z0-9]+", "-", note.name.casefold()).strip("-")[:64] or _digest(note.name)
+        try:
+            spec = CompanySpec(id=slug, name=note.name, aliases=note.aliases, country=note.country)
+        except ValueError as exc:
+            raise DocumentError(f"{note.path}: cannot register company {note.name!r}: {exc}") from None
+        self.app.timeline.register_company(spec)
+        self._extractor = None
+        return slug
+
+    def _note(self, note: CompanyNote) -> IntakeSummary:
+        company = self._note_company(note)
+        for alias in note.aliases:
+            try:
+                self.app.timeline.add_alias(company, alias)
+            except InputError as exc:
+                raise DocumentError(f"{note.path}: alias {alias!r}: {exc.message}") from None
+        self._extractor = None
+        items, drafts = [], []
+        summary = IntakeSummary()
+        for row in note.history:
+            key = f"note:{company}:{row.date}:{_digest(_normalised(row.text))}"
+            item = FeedItem(feed=f"import:{note.path.name}", title=row.text, text=row.text,
+                            language=note.language)
+            draft = self._history_draft(company, row.text, str(row.date), row.date.note, item, key)
+            if draft is None:
+                summary.errors.append(f"{note.path}:{row.line}: no event type recognised in "
+                                      f"{row.text!r}; add it with `timeline add`")
+                continue
+            items.append(ItemSeen(key=key, stream=IMPORT_STREAM, data={
+                "source": "import", "file": note.path.name, "line": row.line, "text": row.text}))
+            drafts.append(draft)
+        result = self.app.timeline.intake(items, drafts, self.app.settings.review.auto_accept)
+        result.errors[:0] = summary.errors
+        return result
+
+    def _history_draft(self, company: str, text: str, date: str, note: str | None,
+                       item: FeedItem, key: str) -> Draft | None:
+        candidates = self.extract(item)
+        if not candidates:
+            return None
+        candidate = candidates[0]
+        mentions = [m for m in candidate.companies if m.exact]
+        if all(m.company != company for m in mentions):
+            role = SUBJECT_ROLE[candidate.type]
+            taken = {m.role for m in mentions}
+            if role in taken and candidate.type == "acquisition":
+                role = "seller" if "target" in taken else role
+            mentions.append(CompanyMention(company=company, role=role, alias=company))
+        candidate = candidate.model_copy(update={"companies": mentions, "title": text})
+        draft = draft_from(candidate, item, key, 0)
+        draft.event["date"], draft.event["date_note"] = date, note
+        draft.source["quote"] = text
+        return draft
+
+    # -- JSON and CSV of events -------------------------------------------------------
+
+    def _events(self, batch: EventBatch, path: Path) -> IntakeSummary:
+        file_key = _digest(path.read_bytes().hex())
+        records: list[NewRecord] = []
+        summary = IntakeSummary(items=len(batch.events))
+        for row in batch.events:
+            try:
+                payload = self._row_payload(row.event_data(), file_key, row.index)
+            except InputError as exc:
+                raise DocumentError(f"{path}: line {row.line}: {exc.message}; "
+                                    "nothing of the file was imported") from None
+            if self.app.store.stream_version(ev.stream_of(payload["id"])):
+                summary.duplicates += 1
+                continue
+            stream = ev.stream_of(payload["id"])
+            records.append(NewRecord(
+                stream=stream, kind=ev.REPORTED, data=payload, schema=current_schema(ev.REPORTED),
+                meta=self.app.timeline.meta(file=path.name, line=row.line),
+                key=f"import:{file_key}:{row.index}",
+                refs=tuple(c["company"] for c in payload["companies"]),
+            ))
+            if row.retracted:
+                records.append(NewRecord(
+                    stream=stream, kind=ev.RETRACTED, key=f"import:{file_key}:{row.index}:retracted",
+                    data={"reason": row.retraction_reason or "retracted in the imported file"},
+                    meta=self.app.timeline.meta(file=path.name, line=row.line),
+                ))
+        result = self.app.timeline.append(records)
+        summary.duplicates += len([k for k in result.skipped_keys if not k.endswith(":retracted")])
+        summary.accepted = len([r for r in result.written if r.kind == ev.REPORTED])
+        summary.new_items = summary.accepted
+        return summary
+
+    def _row_payload(self, data: dict[str, Any], file_key: str, index: int) -> dict[str, Any]:
+        etype = ev.event_type(data["type"])
+        data["companies"] = self.app.timeline.resolve_companies(
+            etype, [(c["company"], c["role"]) for c in data["companies"]])
+        clean = validate_draft(data)
+        return {**clean, "id": data.get("id") or f"ev-{_digest(file_key, str(index))[:10]}",
+                "sources": data.get("sources", [])}

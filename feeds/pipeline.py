@@ -1,0 +1,186 @@
+"""The feed pipeline: fetch → parse → identify → extract → intake, feed by feed.
+
+All feeds of a poll are fetched concurrently; then each feed's items are identified,
+extracted and appended in one transaction of its own, so a feed that fails (a timeout,
+malformed XML, a hostile document) costs only itself: the error is recorded in its
+health, logged, and the other feeds go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feeds.aliases import AliasIndex
+from feeds.drafts import draft_from
+from feeds.extract import extract
+from feeds.fetch import FeedRequest, FetchResult, fetch_many
+from feeds.health import SQLiteFeedHealth
+from feeds.identity import identify
+from feeds.parse import parse_feed
+from feeds.types import Candidate, FeedItem
+from timeline.bootstrap import App
+from timeline.config import FeedSettings
+from timeline.errors import TimelineError
+from timeline.intake import IntakeSummary, ItemSeen
+from timeline.items import SQLiteSeenItems
+from timeline.proposals import FEED_STREAM_PREFIX
+
+log = logging.getLogger("feeds.pipeline")
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class FeedOutcome:
+    feed: str
+    status: str                 # "ok", "not_modified", "failed", "skipped"
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    summary: IntakeSummary = field(default_factory=IntakeSummary)
+
+
+@dataclass
+class PollSummary:
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    items: int = 0
+    new_items: int = 0
+    proposed: int = 0
+    accepted: int = 0
+    sources_added: int = 0
+    duplicates: int = 0
+    feeds: list[FeedOutcome] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["feeds"] = [
+            {"feed": o.feed, "status": o.status, "error": o.error, "warnings": o.warnings,
+             "items": o.summary.items, "new_items": o.summary.new_items,
+             "proposed": o.summary.proposed, "accepted": o.summary.accepted,
+             "duplicates": o.summary.duplicates, "errors": o.summary.errors}
+            for o in self.feeds
+        ]
+        return data
+
+    def count(self, outcome: FeedOutcome) -> None:
+        self.feeds.append(outcome)
+        if outcome.status == "ok":
+            self.fetched += 1
+        elif outcome.status == "not_modified":
+            self.not_modified += 1
+        elif outcome.status == "failed":
+            self.failed += 1
+        s = outcome.summary
+        self.items += s.items
+        self.new_items += s.new_items
+        self.proposed += s.proposed
+        self.accepted += s.accepted
+        self.sources_added += s.sources_added
+        self.duplicates += s.duplicates
+
+
+def alias_index(app: App) -> AliasIndex:
+    """The alias registry as extraction needs it: every name of every live company."""
+    return AliasIndex.from_companies(
+        (c["id"], [c["name"], *c["aliases"], *c["former_names"]]) for c in app.queries.companies()
+    )
+
+
+class FeedPipeline:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.health = SQLiteFeedHealth(app.db.conn)
+        self.seen = SQLiteSeenItems(app.db.conn)
+        self._index: AliasIndex | None = None
+
+    @property
+    def index(self) -> AliasIndex:
+        if self._index is None:
+            self._index = alias_index(self.app)
+        return self._index
+
+    def extract(self, item: FeedItem) -> list[Candidate]:
+        return extract(item, self.index)
+
+    def feeds(self, names: list[str] | None = None) -> list[FeedSettings]:
+        configured = {f.name: f for f in self.app.settings.feeds}
+        if not names:
+            return list(configured.values())
+        unknown = [n for n in names if n not in configured]
+        if unknown:
+            from timeline.errors import InvalidField
+
+            raise InvalidField("feed", f"no feed named {', '.join(map(repr, unknown))} in the config; "
+                                       f"configured: {', '.join(configured) or 'none'}")
+        return [configured[n] for n in names]
+
+    def request(self, feed: FeedSettings) -> FeedRequest:
+        url = feed.url
+        if "://" not in url:
+            url = str(self.app.settings.resolve(url))
+        validators = self.health.validators(feed.name, url)
+        return FeedRequest(name=feed.name, url=url, etag=validators[0], last_modified=validators[1])
+
+    def poll(self, names: list[str] | None = None, due_only: bool = False,
+             progress: Progress | None = None) -> PollSummary:
+        feeds = self.feeds(names)
+        if due_only:
+            due = set(self.health.due([f.name for f in feeds]))
+            feeds = [f for f in feeds if f.name in due]
+        summary = PollSummary()
+        if not feeds:
+            return summary
+        results = fetch_many([self.request(f) for f in feeds], self.app.settings.fetch)
+        by_name = {f.name: f for f in feeds}
+        for result in results:
+            summary.count(self._one(by_name[result.feed], result))
+            if progress is not None:
+                progress(1)
+        self.health.settle_round(results)
+        return summary
+
+    def _one(self, feed: FeedSettings, result: FetchResult) -> FeedOutcome:
+        if result.error is not None:
+            self.health.record_failure(feed.name, result)
+            log.warning("feed %s: %s", feed.name, result.error)
+            return FeedOutcome(feed.name, "failed", error=result.error)
+        if result.not_modified or result.content is None:
+            self.health.record_not_modified(feed.name, result)
+            return FeedOutcome(feed.name, "not_modified")
+        try:
+            parsed = parse_feed(result.content, result.headers, feed.name, feed.language)
+            summary = self._intake(feed, parsed.items)
+        except TimelineError as exc:
+            self.health.record_failure(feed.name, result, error=exc.message)
+            log.warning("feed %s: %s", feed.name, exc.message)
+            return FeedOutcome(feed.name, "failed", error=exc.message)
+        self.health.record_success(feed.name, result, items=summary.new_items)
+        for warning in parsed.warnings:
+            log.warning("feed %s: %s", feed.name, warning)
+        return FeedOutcome(feed.name, "ok", warnings=list(parsed.warnings), summary=summary)
+
+    def _intake(self, feed: FeedSettings, items: list[FeedItem]) -> IntakeSummary:
+        identified = identify(items, self.seen)
+        seen_items: list[ItemSeen] = []
+        drafts = []
+        for entry in identified:
+            item = entry.item
+            seen_items.append(ItemSeen(key=entry.key, stream=FEED_STREAM_PREFIX + feed.name, data={
+                "feed": feed.name, "fingerprint": entry.fingerprint, "guid": item.guid,
+                "link": item.link, "title": item.title, "published": item.published,
+                "language": item.language,
+            }))
+            if entry.duplicate:
+                continue
+            for index, candidate in enumerate(self.extract(item)):
+                drafts.append(draft_from(candidate, item, entry.key, index))
+        return self.app.timeline.intake(seen_items, drafts, self.app.settings.review.auto_accept)
+
+
+def resolve_path(base: Path, url: str) -> str:
+    return url if "://" in url else str(base / url)

@@ -1,0 +1,277 @@
+"""Commands that bring news in: feeds, import, review, and the service (serve).
+
+This module is part of the composition root: it is where `timeline` meets `feeds`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from timeline.cli import Context, cli, pass_context
+from timeline.cli.output import dumps, format_option
+from timeline.commands import parse_company_option, parse_field_option
+from timeline.errors import DocumentError, InputError
+from timeline.intake import IntakeSummary
+
+PROGRESS_MIN = 5
+
+
+def _bar(total: int, desc: str) -> tqdm:  # type: ignore[type-arg]
+    """A progress bar on stderr, only for a terminal and only for more than a few items."""
+    return tqdm(total=total, desc=desc, unit="item", file=sys.stderr,
+                disable=total < PROGRESS_MIN or not sys.stderr.isatty())
+
+
+@cli.group()
+def feeds() -> None:
+    """Poll the feeds of config.toml and see their health."""
+
+
+@feeds.command("poll")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@format_option()
+@pass_context
+def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
+    """Fetch feeds now (all, or the NAMEs given) and turn their news into proposals.
+
+    A feed that fails is reported and retried later with backoff; the others go on.
+
+    \b
+    Examples:
+      timeline feeds poll
+      timeline feeds poll sample-zh --format json
+    """
+    from feeds.pipeline import FeedPipeline
+
+    pipeline = FeedPipeline(ctx.app)
+    selected = pipeline.feeds(list(names))
+    with _bar(len(selected), "poll") as bar:
+        summary = pipeline.poll(list(names), progress=bar.update)
+    if fmt == "json":
+        click.echo(dumps(summary.to_json()))
+        return
+    for outcome in summary.feeds:
+        line = f"{outcome.feed:<20} {outcome.status:<13}"
+        if outcome.error:
+            line += f" {outcome.error}"
+        else:
+            s = outcome.summary
+            line += (f" {s.items} items, {s.new_items} new, {s.proposed} proposed, "
+                     f"{s.accepted} accepted, {s.sources_added} sources added")
+        click.echo(line)
+        for warning in outcome.warnings + outcome.summary.errors:
+            click.echo(f"{'':<20} warning: {warning}")
+    click.echo(f"{summary.fetched} fetched, {summary.not_modified} not modified, "
+               f"{summary.failed} failed; {summary.items} items, {summary.proposed} proposed, "
+               f"{summary.accepted} accepted, {summary.duplicates} duplicates.")
+
+
+@feeds.command("status")
+@format_option()
+@pass_context
+def status(ctx: Context, fmt: str) -> None:
+    """Each feed's health: last success, failures in a row, next poll, last error.
+
+    \b
+    Example:
+      timeline feeds status
+    """
+    from feeds.health import SQLiteFeedHealth
+
+    health = SQLiteFeedHealth(ctx.app.db.conn)
+    states = {s.name: s for s in health.status()}
+    rows: list[dict[str, Any]] = []
+    for feed in ctx.app.settings.feeds:
+        state = states.get(feed.name)
+        rows.append({"name": feed.name, "url": feed.url, "interval": feed.interval,
+                     **(state.to_json() if state else {"never_polled": True})})
+    if fmt == "json":
+        click.echo(dumps(rows))
+        return
+    if not rows:
+        click.echo("No feeds configured. Add [[feeds]] to config.toml.")
+    for row in rows:
+        if row.get("never_polled"):
+            click.echo(f"{row['name']:<20} never polled  {row['url']}")
+            continue
+        health_word = "STOPPED" if row.get("stopped") else (
+            "failing" if row.get("consecutive_failures") else "ok")
+        click.echo(f"{row['name']:<20} {health_word:<8} last success {row.get('last_success_at') or '-'}, "
+                   f"{row.get('consecutive_failures', 0)} failures, next poll {row.get('next_poll_at') or '-'}"
+                   + (f", last error: {row['last_error']}" if row.get("last_error") else ""))
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@format_option()
+@pass_context
+def import_files(ctx: Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Import documents: .md .html .txt articles, Markdown company notes, .json/.csv events.
+
+    Each file is imported whole or not at all; importing a file again appends nothing.
+    A bad file is reported (exit 2) and the other files are still imported.
+
+    \b
+    Examples:
+      timeline import notes/company-note-aesc.md articles/*.md
+      timeline import events.csv --format json
+    """
+    from feeds.importer import Importer
+    from feeds.pipeline import alias_index
+    from feeds.extract import extract
+
+    app = ctx.app
+    importer = Importer(app, lambda: (lambda item, index=alias_index(app): extract(item, index)))
+    total = IntakeSummary()
+    failures: list[str] = []
+    per_file: list[dict[str, Any]] = []
+    with _bar(len(files), "import") as bar:
+        for path in files:
+            try:
+                result = importer.import_file(path)
+            except (DocumentError, InputError) as exc:
+                failures.append(exc.message)
+                per_file.append({"file": str(path), "error": exc.message})
+            else:
+                total.add(result)
+                per_file.append({"file": str(path), "items": result.items, "new_items": result.new_items,
+                                 "proposed": result.proposed, "accepted": result.accepted,
+                                 "sources_added": result.sources_added,
+                                 "duplicates": result.duplicates, "errors": result.errors})
+            bar.update(1)
+    if fmt == "json":
+        click.echo(dumps({"files": per_file, "items": total.items, "proposed": total.proposed,
+                          "accepted": total.accepted, "sources_added": total.sources_added,
+                          "duplicates": total.duplicates, "failed": len(failures)}))
+    else:
+        for entry in per_file:
+            if "error" in entry:
+                continue
+            click.echo(f"{entry['file']}: {entry['items']} items, {entry['proposed']} proposed, "
+                       f"{entry['accepted']} accepted, {entry['sources_added']} sources added, "
+                       f"{entry['duplicates']} duplicates")
+            for warning in entry["errors"]:
+                click.echo(f"  warning: {warning}")
+    for failure in failures:
+        click.echo(f"error: {failure}", err=True)
+    if failures:
+        raise click.exceptions.Exit(2)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def review(click_ctx: click.Context) -> None:
+    """The review queue: proposals below [review] auto_accept (default: list)."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(review_list)
+
+
+@review.command("list")
+@click.option("--status", type=click.Choice(["pending", "accepted", "rejected"]), default="pending",
+              show_default=True, help="Which proposals to list.")
+@click.option("--limit", default=100, show_default=True, help="At most this many.")
+@format_option()
+@pass_context
+def review_list(ctx: Context, status: str = "pending", limit: int = 100, fmt: str = "text") -> None:
+    """List proposals, most confident first.
+
+    \b
+    Example:
+      timeline review list --format json
+    """
+    proposals = ctx.app.review.listing(status, limit)
+    if fmt == "json":
+        click.echo(dumps(proposals))
+        return
+    if not proposals:
+        click.echo(f"No {status} proposals.")
+    registry = ctx.app.queries.registry()
+    for p in proposals:
+        event = p["event"]
+        names = ", ".join(f"{registry.name(c['company'])} ({c['role']})" for c in event["companies"])
+        hints = ", ".join(s["alias"] + "?" for s in p.get("suggestions", []))
+        click.echo(f"{p['id']}  {p['confidence']:.2f}  {event['date']:<10} {event['type']:<15} "
+                   f"{event['title']}\n{'':<14}{names}{'  suggestions: ' + hints if hints else ''}\n"
+                   f"{'':<14}“{(p['source'].get('quote') or '')[:160]}” {p['source'].get('url') or ''}")
+
+
+@review.command("accept")
+@click.argument("proposal_id", metavar="ID")
+@click.option("--type", "type_", metavar="TYPE", help="Accept as this type instead.")
+@click.option("--company", "companies", multiple=True, metavar="ID[:ROLE]",
+              help="Replace the companies and roles first (repeatable).")
+@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Set a field first (repeatable).")
+@click.option("--reason", help="A note kept with the decision.")
+@pass_context
+def review_accept(ctx: Context, proposal_id: str, type_: str | None, companies: tuple[str, ...],
+                  fields: tuple[str, ...], reason: str | None) -> None:
+    """Accept a proposal, optionally fixing its type, companies, roles or fields first.
+
+    \b
+    Example:
+      timeline review accept pr-0a1b2c3d4e --company envision:acquirer --field stake_pct=80
+    """
+    event_id = ctx.app.timeline.accept_proposal(
+        proposal_id, [parse_field_option(f) for f in fields],
+        [parse_company_option(c) for c in companies], type_, reason)
+    click.echo(f"Accepted {proposal_id} as {event_id}")
+
+
+@review.command("reject")
+@click.argument("proposal_id", metavar="ID")
+@click.option("--reason", help="Why, kept with the decision.")
+@pass_context
+def review_reject(ctx: Context, proposal_id: str, reason: str | None) -> None:
+    """Reject a proposal; the same item is never proposed again.
+
+    \b
+    Example:
+      timeline review reject pr-0a1b2c3d4e --reason "Not about batteries"
+    """
+    ctx.app.timeline.reject_proposal(proposal_id, reason)
+    click.echo(f"Rejected {proposal_id}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for the web UI (later).")
+@click.option("--port", default=8080, show_default=True, help="Port for the web UI (later).")
+@click.option("--once", is_flag=True, help="Run every job once and exit (for checks and cron).")
+@pass_context
+def serve(ctx: Context, host: str, port: int, once: bool) -> None:
+    """Run the service: poll each feed at its interval and keep projections caught up.
+
+    Stop it with Ctrl-C; it finishes the job in hand first.
+
+    \b
+    Example:
+      timeline serve
+    """
+    from feeds.pipeline import FeedPipeline
+    from timeline.bootstrap import open_app
+    from timeline.service import Job, Service
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = ctx.app
+
+    def poll_feed(name: str) -> Any:
+        # One connection per job thread: sqlite3 connections are not shared across threads.
+        worker = open_app(ctx.config, ctx.db, actor="poller")
+        try:
+            return FeedPipeline(worker).poll([name], due_only=True).to_json()["feeds"]
+        finally:
+            worker.close()
+
+    jobs = [Job(f"feed:{f.name}", f.interval_seconds, lambda n=f.name: poll_feed(n))
+            for f in app.settings.feeds]
+    if once:
+        for job in jobs:
+            click.echo(f"{job.name}: {job.run()}")
+        return
+    click.echo(f"timeline serving {len(jobs)} feeds from {app.db.path}; Ctrl-C stops.")
+    Service(jobs).run_forever()
