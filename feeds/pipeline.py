@@ -11,20 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from feeds.aliases import AliasIndex
 from feeds.drafts import draft_from
 from feeds.extract import extract
 from feeds.fetch import FeedRequest, FetchResult, fetch_many
-from feeds.health import SQLiteFeedHealth
+from feeds.health import PollOutcome, SQLiteFeedHealth
 from feeds.identity import identify
 from feeds.parse import parse_feed
 from feeds.types import Candidate, FeedItem
 from timeline.bootstrap import App
 from timeline.config import FeedSettings
-from timeline.errors import TimelineError
+from timeline.errors import InvalidField, TimelineError
 from timeline.intake import IntakeSummary, ItemSeen
 from timeline.items import SQLiteSeenItems
 from timeline.proposals import FEED_STREAM_PREFIX
@@ -86,15 +85,26 @@ class PollSummary:
 
 def alias_index(app: App) -> AliasIndex:
     """The alias registry as extraction needs it: every name of every live company."""
-    return AliasIndex.from_companies(
-        (c["id"], [c["name"], *c["aliases"], *c["former_names"]]) for c in app.queries.companies()
+    return AliasIndex(
+        {"id": c["id"], "name": c["name"], "aliases": [*c["aliases"], *c["former_names"]]}
+        for c in app.queries.companies()
     )
+
+
+def make_extractor(app: App) -> Callable[[FeedItem], list[Candidate]]:
+    """Extraction bound to the registry as it is now (rebuild it after registering)."""
+    index = alias_index(app)
+
+    def run(item: FeedItem) -> list[Candidate]:
+        return extract(item, index)
+
+    return run
 
 
 class FeedPipeline:
     def __init__(self, app: App) -> None:
         self.app = app
-        self.health = SQLiteFeedHealth(app.db.conn)
+        self.health = SQLiteFeedHealth(app.db.conn, app.settings.fetch)
         self.seen = SQLiteSeenItems(app.db.conn)
         self._index: AliasIndex | None = None
 
@@ -113,53 +123,62 @@ class FeedPipeline:
             return list(configured.values())
         unknown = [n for n in names if n not in configured]
         if unknown:
-            from timeline.errors import InvalidField
-
-            raise InvalidField("feed", f"no feed named {', '.join(map(repr, unknown))} in the config; "
-                                       f"configured: {', '.join(configured) or 'none'}")
+            raise InvalidField("feed", f"no feed named {', '.join(map(repr, unknown))} in the "
+                                       f"config; configured: {', '.join(configured) or 'none'}")
         return [configured[n] for n in names]
 
-    def request(self, feed: FeedSettings) -> FeedRequest:
-        url = feed.url
-        if "://" not in url:
-            url = str(self.app.settings.resolve(url))
-        validators = self.health.validators(feed.name, url)
-        return FeedRequest(name=feed.name, url=url, etag=validators[0], last_modified=validators[1])
+    def url(self, feed: FeedSettings) -> str:
+        """http(s) URLs as they are; a local path relative to the config file."""
+        return feed.url if "://" in feed.url else str(self.app.settings.resolve(feed.url))
 
     def poll(self, names: list[str] | None = None, due_only: bool = False,
              progress: Progress | None = None) -> PollSummary:
+        """Poll the named feeds (all by default; with `due_only`, those whose time has come)."""
         feeds = self.feeds(names)
+        self.health.register([(f.name, self.url(f)) for f in feeds])
         if due_only:
-            due = set(self.health.due([f.name for f in feeds]))
-            feeds = [f for f in feeds if f.name in due]
+            requests = self.health.due(names=[f.name for f in feeds])
+        else:
+            requests = [FeedRequest(f.name, self.url(f), *self.health.validators(f.name, self.url(f)))
+                        for f in feeds]
         summary = PollSummary()
-        if not feeds:
+        if not requests:
             return summary
-        results = fetch_many([self.request(f) for f in feeds], self.app.settings.fetch)
+        results = fetch_many(requests, self.app.settings.fetch)
         by_name = {f.name: f for f in feeds}
+        outcomes: list[PollOutcome] = []
         for result in results:
-            summary.count(self._one(by_name[result.feed], result))
+            feed = by_name[result.feed]
+            outcome = self._one(feed, result)
+            summary.count(outcome)
+            outcomes.append(PollOutcome(
+                result, items=outcome.summary.new_items,
+                error=outcome.error if outcome.status == "failed" and result.error is None else None,
+                interval=feed.interval_seconds,
+            ))
             if progress is not None:
                 progress(1)
-        self.health.settle_round(results)
+        self.health.settle_round(outcomes)
         return summary
 
     def _one(self, feed: FeedSettings, result: FetchResult) -> FeedOutcome:
+        """Parse, identify, extract and append one feed's fetch; failures stay with it."""
         if result.error is not None:
-            self.health.record_failure(feed.name, result)
             log.warning("feed %s: %s", feed.name, result.error)
             return FeedOutcome(feed.name, "failed", error=result.error)
         if result.not_modified or result.content is None:
-            self.health.record_not_modified(feed.name, result)
             return FeedOutcome(feed.name, "not_modified")
+        parsed = parse_feed(result.content, result.headers, feed.name, feed.language,
+                            base_url=result.final_url)
+        if parsed.error is not None:
+            log.warning("feed %s: %s", feed.name, parsed.error)
+            return FeedOutcome(feed.name, "failed", error=parsed.error,
+                               warnings=list(parsed.warnings))
         try:
-            parsed = parse_feed(result.content, result.headers, feed.name, feed.language)
-            summary = self._intake(feed, parsed.items)
+            summary = self._intake(feed, list(parsed.items))
         except TimelineError as exc:
-            self.health.record_failure(feed.name, result, error=exc.message)
             log.warning("feed %s: %s", feed.name, exc.message)
             return FeedOutcome(feed.name, "failed", error=exc.message)
-        self.health.record_success(feed.name, result, items=summary.new_items)
         for warning in parsed.warnings:
             log.warning("feed %s: %s", feed.name, warning)
         return FeedOutcome(feed.name, "ok", warnings=list(parsed.warnings), summary=summary)
@@ -169,18 +188,17 @@ class FeedPipeline:
         seen_items: list[ItemSeen] = []
         drafts = []
         for entry in identified:
+            if not entry.new or entry.key is None:
+                continue
             item = entry.item
             seen_items.append(ItemSeen(key=entry.key, stream=FEED_STREAM_PREFIX + feed.name, data={
-                "feed": feed.name, "fingerprint": entry.fingerprint, "guid": item.guid,
-                "link": item.link, "title": item.title, "published": item.published,
-                "language": item.language,
+                "feed": feed.name, "fingerprint": entry.fingerprint,
+                "fingerprints": list(entry.aliases), "guid": item.guid, "link": item.link,
+                "title": item.title, "published": item.published, "language": item.language,
             }))
-            if entry.duplicate:
-                continue
             for index, candidate in enumerate(self.extract(item)):
                 drafts.append(draft_from(candidate, item, entry.key, index))
-        return self.app.timeline.intake(seen_items, drafts, self.app.settings.review.auto_accept)
-
-
-def resolve_path(base: Path, url: str) -> str:
-    return url if "://" in url else str(base / url)
+        summary = self.app.timeline.intake(seen_items, drafts, self.app.settings.review.auto_accept)
+        summary.items = len(identified)
+        summary.duplicates += len(identified) - len(seen_items)
+        return summary

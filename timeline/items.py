@@ -18,9 +18,10 @@ class ItemsProjection:
 
     def apply(self, conn: sqlite3.Connection, records: list[Record]) -> None:
         rows = [
-            (record.data.get("feed") or record.stream, record.data["fingerprint"], record.key)
-            for record in records
-            if record.kind == ITEM_SEEN and record.data.get("fingerprint")
+            (record.data.get("feed") or record.stream, fingerprint, record.key)
+            for record in records if record.kind == ITEM_SEEN
+            for fingerprint in record.data.get("fingerprints") or [record.data.get("fingerprint")]
+            if fingerprint
         ]
         conn.executemany(
             "INSERT OR IGNORE INTO feed_items (feed, fingerprint, key) VALUES (?, ?, ?)", rows

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from timeline.intake import IntakeSummary
 PROGRESS_MIN = 5
 
 
-def _bar(total: int, desc: str) -> tqdm:  # type: ignore[type-arg]
+def _bar(total: int, desc: str) -> tqdm:
     """A progress bar on stderr, only for a terminal and only for more than a few items."""
     return tqdm(total=total, desc=desc, unit="item", file=sys.stderr,
                 disable=total < PROGRESS_MIN or not sys.stderr.isatty())
@@ -90,7 +92,7 @@ def status(ctx: Context, fmt: str) -> None:
     for feed in ctx.app.settings.feeds:
         state = states.get(feed.name)
         rows.append({"name": feed.name, "url": feed.url, "interval": feed.interval,
-                     **(state.to_json() if state else {"never_polled": True})})
+                     **({**asdict(state), "state": state.state} if state else {"never_polled": True})})
     if fmt == "json":
         click.echo(dumps(rows))
         return
@@ -100,8 +102,7 @@ def status(ctx: Context, fmt: str) -> None:
         if row.get("never_polled"):
             click.echo(f"{row['name']:<20} never polled  {row['url']}")
             continue
-        health_word = "STOPPED" if row.get("stopped") else (
-            "failing" if row.get("consecutive_failures") else "ok")
+        health_word = row["state"].upper() if row["state"] == "stopped" else row["state"]
         click.echo(f"{row['name']:<20} {health_word:<8} last success {row.get('last_success_at') or '-'}, "
                    f"{row.get('consecutive_failures', 0)} failures, next poll {row.get('next_poll_at') or '-'}"
                    + (f", last error: {row['last_error']}" if row.get("last_error") else ""))
@@ -123,11 +124,10 @@ def import_files(ctx: Context, files: tuple[Path, ...], fmt: str) -> None:
       timeline import events.csv --format json
     """
     from feeds.importer import Importer
-    from feeds.pipeline import alias_index
-    from feeds.extract import extract
+    from feeds.pipeline import make_extractor
 
     app = ctx.app
-    importer = Importer(app, lambda: (lambda item, index=alias_index(app): extract(item, index)))
+    importer = Importer(app, lambda: make_extractor(app))
     total = IntakeSummary()
     failures: list[str] = []
     per_file: list[dict[str, Any]] = []
@@ -267,7 +267,7 @@ def serve(ctx: Context, host: str, port: int, once: bool) -> None:
         finally:
             worker.close()
 
-    jobs = [Job(f"feed:{f.name}", f.interval_seconds, lambda n=f.name: poll_feed(n))
+    jobs = [Job(f"feed:{f.name}", f.interval_seconds, partial(poll_feed, f.name))
             for f in app.settings.feeds]
     if once:
         for job in jobs:

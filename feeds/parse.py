@@ -1,0 +1,493 @@
+"""Parsing fetched bytes into plain-text `FeedItem`s.
+
+Three things happen before feedparser sees a byte, each for a reason:
+
+1. **Entity tricks are refused.** A document whose DOCTYPE comes with `<!ENTITY`
+   declarations is refused outright: internal entities can expand without bound (the
+   "billion laughs" bomb: a few hundred bytes that expand to gigabytes) and external ones
+   (`SYSTEM` / `PUBLIC`) point at local files or other hosts. No feed needs either. The
+   check is a byte scan for `<!DOCTYPE` and `<!ENTITY` (case-insensitive) over the
+   document, run before any parsing, so it is linear in time and allocates nothing that
+   grows with the expansion — defusedxml would also refuse them, but only after handing
+   the bytes to a full XML parser, and feedparser would then parse them a second time. A
+   DOCTYPE *without* entity declarations (the RSS 0.91 Netscape DTD) is accepted:
+   nothing ever fetches an external DTD (feedparser strips the DOCTYPE and turns off
+   external general entities in expat).
+2. **The character encoding is decided here**, not by feedparser's RFC 3023 rules, which
+   read `text/xml` without a charset as US-ASCII and fall back to windows-1252 — i.e.
+   mojibake — for a GB18030 or Big5 feed that is labelled wrongly or not at all. The
+   order: a byte-order mark; then the declarations (HTTP charset, then the XML
+   declaration), where a declared single-byte Western charset (ISO-8859-1, windows-1252,
+   ASCII) yields to UTF-8 when the bytes are valid UTF-8 (a real Latin-1 text with
+   accents is practically never valid UTF-8, a UTF-8 text labelled Latin-1 is a common
+   lie) and GB2312/GBK/Big5 are read as their supersets GB18030/Big5-HKSCS; then UTF-8;
+   then GB18030 or Big5 when the result reads as Chinese (the share of the commonest
+   Chinese characters); then windows-1252. The bytes handed to feedparser are UTF-8 and
+   labelled so. Overriding a declaration is reported as a warning.
+3. **feedparser gets a stream, never a string**: given bytes or a str it would try to
+   open them as a file name or fetch them as a URL.
+
+feedparser's own HTML sanitiser is turned off because nothing here keeps HTML: every text
+field is reduced to text (tags stripped, script/style/noscript contents dropped,
+entities unescaped, whitespace collapsed, one line per block element), which is both
+safer and cheaper than sanitising HTML first and stripping it afterwards.
+
+A feed that is not well-formed but still yields entries is used, with a warning; one
+that yields none is an error naming the problem (`ParsedFeed.error`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import time
+import xml.sax
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+
+from feeds.types import FeedItem
+
+# --------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its items as plain text, or an error that says why there are none."""
+
+    feed: str
+    items: tuple[FeedItem, ...] = ()
+    title: str = ""
+    link: str | None = None
+    language: str | None = None
+    encoding: str | None = None
+    version: str = ""
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _failed(feed: str, error: str, warnings: list[str] | None = None) -> ParsedFeed:
+    return ParsedFeed(feed=feed, error=error, warnings=tuple(warnings or ()))
+
+
+# --------------------------------------------------------------------------------------
+# 1. Entity tricks
+
+_DOCTYPE_B = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_ENTITY_B = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_DOCTYPE_S = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+_ENTITY_S = re.compile(r"<!ENTITY", re.IGNORECASE)
+
+ENTITY_REFUSAL = (
+    "refused: the document declares XML entities (<!DOCTYPE ... <!ENTITY ...>), which can "
+    "expand without bound (a \"billion laughs\" bomb) or read other files (external entities); "
+    "no real feed needs them"
+)
+
+
+def entity_problem(document: bytes | str) -> str | None:
+    """Why `document` must not be parsed, or None: a DOCTYPE that declares entities.
+
+    Two linear scans and no parsing: bounded time and memory whatever the document holds.
+    """
+    if isinstance(document, bytes):
+        declares = _DOCTYPE_B.search(document) is not None and _ENTITY_B.search(document) is not None
+    else:
+        declares = _DOCTYPE_S.search(document) is not None and _ENTITY_S.search(document) is not None
+    return ENTITY_REFUSAL if declares else None
+
+
+# --------------------------------------------------------------------------------------
+# 2. Encodings
+
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+_WESTERN = frozenset({"ascii", "latin_1", "iso8859-1", "cp1252", "iso8859-15"})
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030",
+             "big5": "big5hkscs", "cp950": "big5hkscs", "ascii": "cp1252", "latin_1": "cp1252",
+             "iso8859-1": "cp1252"}
+_BOMS = ((codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_BE, "utf-16"),
+         (codecs.BOM_UTF16_LE, "utf-16"))
+_NO_BOM_UTF16 = {b"\x00<\x00?": "utf-16-be", b"<\x00?\x00": "utf-16-le"}
+_CHINESE = "chinese"  # pseudo-encoding: GB18030 or Big5-HKSCS, whichever reads as Chinese
+
+# Characters that make up a large share of any Chinese news text, in both scripts. Text
+# decoded with the wrong Chinese codec (or Latin-1 read as GB18030) has almost none.
+_COMMON_HAN = frozenset(
+    "的一是不在人有了大中上年和日月公司出要也就他我以可新能池资资投"
+    "电電国國业業发發会會为為这這个個们們对對时時来來说說产產动動车車与與将將"
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _codec(label: str | None) -> str | None:
+    """Python's canonical codec name for a declared label, or None when unknown."""
+    if not label:
+        return None
+    try:
+        return codecs.lookup(label.strip()).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = _CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def _declared_in_xml(data: bytes) -> str | None:
+    match = _XML_DECLARATION.match(data[:512])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _chinese_score(text: str) -> float:
+    """Share of the commonest Chinese characters among the Han characters of `text`."""
+    han = _HAN.findall(text)
+    if len(han) < 4:
+        return 0.0
+    common = sum(1 for ch in han if ch in _COMMON_HAN)
+    return common / len(han) if common >= 2 else 0.0
+
+
+def _decode_chinese(data: bytes) -> tuple[str, str] | None:
+    """GB18030 or Big5-HKSCS, whichever decodes and reads more like Chinese, if either."""
+    best: tuple[float, str, str] | None = None
+    for codec in ("gb18030", "big5hkscs"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        score = _chinese_score(text)
+        if score >= 0.05 and (best is None or score > best[0]):
+            best = (score, codec, text)
+    return (best[1], best[2]) if best else None
+
+
+def _candidates(declared: list[str]) -> list[str]:
+    order: list[str] = []
+    for codec in declared:
+        if codec in _WESTERN:
+            order.append("utf-8")
+        order.append(_SUPERSET.get(codec, codec))
+    order += ["utf-8", _CHINESE, "cp1252", "latin_1"]
+    return list(dict.fromkeys(order))
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The document as UTF-8 bytes, the codec it was read with, and what was overridden."""
+
+    data: bytes
+    encoding: str
+    warning: str | None = None
+
+
+def decode_document(data: bytes, content_type: str | None) -> Decoded:
+    """Decide the encoding (see the module docstring) and return UTF-8 bytes."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return _transcode(data, codec, None)
+    utf16 = _NO_BOM_UTF16.get(data[:4])
+    if utf16:
+        return _transcode(data, utf16, None)
+    if data.isascii():
+        return Decoded(data, "utf-8")
+    labels = [header_charset(content_type), _declared_in_xml(data)]
+    declared = [c for c in (_codec(label) for label in labels) if c]
+    for codec in _candidates(declared):
+        decoded = _try(data, codec)
+        if decoded is not None:
+            return _report(decoded, declared, labels)
+    return _transcode(data, "utf-8", "the bytes are not valid in any encoding tried; "
+                      "unreadable characters were replaced")
+
+
+def _try(data: bytes, codec: str) -> Decoded | None:
+    if codec == "utf-8":
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return Decoded(data, "utf-8")
+    if codec == _CHINESE:
+        found = _decode_chinese(data)
+        return Decoded(found[1].encode("utf-8"), found[0]) if found else None
+    try:
+        return Decoded(data.decode(codec).encode("utf-8"), codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _transcode(data: bytes, codec: str, warning: str | None) -> Decoded:
+    return Decoded(data.decode(codec, "replace").encode("utf-8"), codec.removesuffix("-sig"), warning)
+
+
+def _report(decoded: Decoded, declared: list[str], labels: list[str | None]) -> Decoded:
+    """Warn when the bytes were read in another encoding than the first one declared."""
+    if not declared:
+        return decoded
+    first = _SUPERSET.get(declared[0], declared[0])
+    if decoded.encoding == first or (first == "cp1252" and decoded.encoding == "latin_1"):
+        return decoded
+    label = next(label for label in labels if label)
+    return Decoded(decoded.data, decoded.encoding,
+                   f"declared as {label} but the bytes are {decoded.encoding}; read as {decoded.encoding}")
+
+
+# --------------------------------------------------------------------------------------
+# Text
+
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"})
+_BLOCK = frozenset({
+    "p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "tr", "table", "blockquote", "pre", "section", "article", "header", "footer", "aside",
+    "hr", "figure", "figcaption", "address", "main", "nav",
+})
+_TAGLIKE = re.compile(r"<(?:[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?|/[A-Za-z][A-Za-z0-9]*\s*|!--.*?--)>", re.S)
+
+
+class _TextExtractor(HTMLParser):
+    """HTML to text: data kept, tags dropped, skipped elements dropped with their content."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skipping += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs to one space within a line; blank lines dropped."""
+    if "\n" not in text and "\r" not in text:
+        return " ".join(text.split())
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _strip_markup(html: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return "".join(extractor.parts)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment: one line per block, no markup, no script/style.
+
+    Markup escaped twice by the publisher (`&lt;img ...&gt;` inside HTML, as in many
+    Chinese CMS feeds) surfaces as tags after one pass; a second pass removes it.
+    """
+    if "<" not in html and "&" not in html:
+        return collapse(html)
+    text = _strip_markup(html)
+    if "<" in text and _TAGLIKE.search(text):
+        text = _strip_markup(text)
+    return collapse(text)
+
+
+def _detail_text(detail: Any, fallback: str) -> str:
+    """A feedparser text construct as plain text, going by its declared type."""
+    if isinstance(detail, Mapping):
+        value = detail.get("value") or ""
+        kind = str(detail.get("type") or "")
+    else:
+        value, kind = fallback, "text/html"
+    if not value:
+        return ""
+    return html_to_text(value) if "html" in kind else collapse(value)
+
+
+# --------------------------------------------------------------------------------------
+# Language
+
+
+def normalise_language(code: Any) -> str | None:
+    """`zh-CN`, `zh_TW`, `ZH` -> `zh`; `en-us` -> `en`; junk -> None."""
+    if not isinstance(code, str):
+        return None
+    primary = code.strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if 2 <= len(primary) <= 3 and primary.isalpha() else None
+
+
+def han_share(text: str) -> float:
+    """Share of Han characters among the non-space characters of `text`."""
+    visible = len(text) - text.count(" ") - text.count("\n")
+    return len(_HAN.findall(text)) / visible if visible > 0 else 0.0
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def detect_language(text: str) -> str | None:
+    """`zh` when Han characters make a fifth of the text, `en` for Latin text, else None."""
+    sample = text[:400]
+    if han_share(sample) >= 0.2:
+        return "zh"
+    return "en" if _LATIN_WORD.search(sample) else None
+
+
+def _item_language(entry: Any, title: str, text: str, inherited: str | None) -> str | None:
+    """Entry language (xml:lang), else the feed's or the hint; else detected from the text.
+
+    One exception, checked on the title only (cheap): an item said to be English whose
+    title is mostly Han is Chinese — CMSs and web servers often keep a default `en-US`
+    for Chinese sites.
+    """
+    declared = inherited
+    for detail in (entry.get("title_detail"), entry.get("summary_detail")):
+        if isinstance(detail, Mapping) and normalise_language(detail.get("language")):
+            declared = normalise_language(detail.get("language"))
+            break
+    if declared == "en" and title and han_share(title) >= 0.3:
+        return "zh"
+    return declared or detect_language(title + " " + text)
+
+
+# --------------------------------------------------------------------------------------
+# Entries
+
+
+def _iso_utc(parsed: Any) -> str | None:
+    if not isinstance(parsed, time.struct_time) or not 1800 <= parsed.tm_year <= 2200:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
+
+
+def _body(entry: Any) -> str:
+    """The fullest text of an entry: its content when present, else its summary."""
+    for content in entry.get("content") or ():
+        if isinstance(content, Mapping) and content.get("value"):
+            return _detail_text(content, "")
+    return _detail_text(entry.get("summary_detail"), entry.get("summary") or "")
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _tags(entry: Any) -> list[str]:
+    terms = (_clean(tag.get("term")) for tag in entry.get("tags") or () if isinstance(tag, Mapping))
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def _entry_item(entry: Any, feed_name: str, inherited_language: str | None) -> FeedItem:
+    title = _detail_text(entry.get("title_detail"), entry.get("title") or "")
+    text = _body(entry)
+    author = _clean(entry.get("author"))
+    # Built without re-validation: every value is already of its declared type here, and
+    # this runs once per entry of every poll.
+    return FeedItem.model_construct(
+        feed=feed_name,
+        guid=_clean(entry.get("id")),
+        link=_clean(entry.get("link")),
+        title=title,
+        text=text,
+        published=_iso_utc(entry.get("published_parsed") or entry.get("updated_parsed")),
+        language=_item_language(entry, title, text, inherited_language),
+        author=collapse(html_to_text(author)) if author else None,
+        tags=_tags(entry),
+    )
+
+
+def _describe(exc: Any) -> str:
+    if isinstance(exc, xml.sax.SAXParseException):
+        return f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}: {exc.getMessage()}"
+    return str(exc) or type(exc).__name__
+
+
+def _lower_keys(headers: Mapping[str, str] | None) -> dict[str, str]:
+    return {k.lower(): v for k, v in (headers or {}).items()}
+
+
+def parse_feed(
+    content: bytes,
+    headers: Mapping[str, str] | None,
+    feed_name: str,
+    language_hint: str | None = None,
+    *,
+    base_url: str | None = None,
+) -> ParsedFeed:
+    """Parse fetched bytes into plain-text items (see the module docstring for the rules).
+
+    `headers` are the response headers that matter (content-type, content-location,
+    content-language; any case). `base_url` (the final URL of the fetch) resolves relative
+    links when the server sent no Content-Location.
+    """
+    if not content or not content.strip():
+        return _failed(feed_name, "the feed is empty (the server sent no content)")
+    headers = _lower_keys(headers)
+    problem = entity_problem(content)
+    if problem:
+        return _failed(feed_name, problem)
+    decoded = decode_document(content, headers.get("content-type"))
+    if decoded.encoding != "utf-8" and entity_problem(decoded.data):  # UTF-16/32 input
+        return _failed(feed_name, ENTITY_REFUSAL)
+    warnings = [decoded.warning] if decoded.warning else []
+    given = {"content-type": "application/xml; charset=utf-8"}
+    location = headers.get("content-location") or base_url
+    if location:
+        given["content-location"] = location
+    if headers.get("content-language"):
+        given["content-language"] = headers["content-language"]
+    parsed = feedparser.parse(io.BytesIO(decoded.data), response_headers=given,
+                              sanitize_html=False, resolve_relative_uris=False)
+    return _result(parsed, feed_name, language_hint, decoded.encoding, warnings)
+
+
+def _result(parsed: Any, feed_name: str, hint: str | None, encoding: str,
+            warnings: list[str]) -> ParsedFeed:
+    entries = parsed.get("entries") or []
+    version = parsed.get("version") or ""
+    if parsed.get("bozo"):
+        problem = _describe(parsed.get("bozo_exception"))
+        if not entries:
+            return _failed(feed_name, f"not a readable feed: malformed XML ({problem})", warnings)
+        warnings.append(f"the feed is not well-formed XML ({problem}); "
+                        f"{len(entries)} entries were recovered by the lenient parser")
+    elif not entries and not version:
+        return _failed(feed_name, "not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> root element)",
+                       warnings)
+    channel = parsed.get("feed") or {}
+    language = normalise_language(channel.get("language")) or normalise_language(hint)
+    items = tuple(_entry_item(entry, feed_name, language) for entry in entries)
+    return ParsedFeed(
+        feed=feed_name, items=items,
+        title=_detail_text(channel.get("title_detail"), channel.get("title") or ""),
+        link=_clean(channel.get("link")), language=language, encoding=encoding,
+        version=version, warnings=tuple(warnings),
+    )
