@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import importlib.util
 import os
 import socket
 import stat
-import sys
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -64,21 +62,6 @@ ACCEPT = (
 # Only what `_Inflater` can decode with a bounded output; never br/zstd.
 ACCEPT_ENCODING = "gzip, deflate"
 
-
-def _remember_that_sniffio_is_missing() -> None:
-    """Make the failed `import sniffio` httpcore attempts on every request cheap.
-
-    httpcore imports sniffio inside a function, each time it sets up a lock; when sniffio
-    is not installed (anyio 4 no longer needs it) Python searches sys.path anew for every
-    attempt, which was a third of the CPU of a loopback fetch. A `None` entry in
-    sys.modules makes the import fail at once, exactly as it would have failed anyway.
-    (Pinning sniffio in requirements.lock would make this unnecessary.)
-    """
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-_remember_that_sniffio_is_missing()
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
