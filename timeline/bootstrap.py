@@ -96,6 +96,7 @@ def open_app(config: str | None = None, db: str | None = None, *, actor: str = "
         else:
             app.db.migrate()
             app.runner.ensure_tables()
+            app.runner.catch_up()  # another process may have appended since
         return app
     except BaseException:
         app.close()

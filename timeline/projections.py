@@ -5,13 +5,21 @@ Rows and checkpoint move in the same transaction, so a crash leaves a projection
 at some position of the log. Catch-up and `rebuild` run the very same code over batches
 of records; a rebuild only starts from empty tables and uses larger batches, which is why
 the two agree (a property test holds them to it).
+
+A rebuild replays the whole log (a million records and more), so it also builds the
+secondary indexes once at the end rather than row by row, except those a projection reads
+while it applies records (`Projection.indexes_used`). Indexes only speed lookups up; an
+interrupted rebuild leaves them missing and `ensure_tables` creates them on the next start.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from timeline.companies import (
@@ -24,11 +32,13 @@ from timeline.events import EVENT_STREAM_PREFIX, REPORTED, fold_event, quotes_of
 from timeline.records import Record
 from timeline.search import index_text
 from timeline.storage.schema import PROJECTION_DROPS, PROJECTION_TABLES, PROJECTION_VERSION
-from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore, run_script
+from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore, _statements
 from timeline.upcasting import upcast
 
 CATCH_UP_BATCH = 2000
-REBUILD_BATCH = 20000
+REBUILD_BATCH = 10000
+# The page cache while rebuilding (KiB): the random-order index of event ids stays in memory.
+REBUILD_CACHE_KIB = 65536
 
 Progress = Callable[[int], None]
 
@@ -41,8 +51,12 @@ class Projection(Protocol):
         ...
 
 
+# One encoder, built once (`json.dumps` with options builds one per call); the same text.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 class CompaniesProjection:
@@ -80,6 +94,8 @@ class EventsProjection:
     """
 
     name = "events"
+    # `_write` deletes an event's company rows by event id.
+    indexes_used = ("company_events_event",)
 
     def apply(self, conn: sqlite3.Connection, records: list[Record]) -> None:
         touched: dict[str, dict[str, Any]] = {}
@@ -157,17 +173,43 @@ class ProjectionRunner:
             with self.db.transaction() as conn:
                 for projection in missing:
                     self._create(conn, projection)
+        if self._missing_indexes():  # a rebuild was interrupted before it built them
+            self._create_missing_indexes()
         return bool(missing)
 
-    def _create(self, conn: sqlite3.Connection, projection: Projection) -> None:
+    def _create(self, conn: sqlite3.Connection, projection: Projection,
+                defer_indexes: bool = False) -> None:
+        """Create the projection's tables empty; with `defer_indexes`, without the indexes
+        it does not read while applying records (`_create_missing_indexes` adds them)."""
         for table in PROJECTION_DROPS[projection.name]:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-        run_script(conn, PROJECTION_TABLES[projection.name])
+        used = set(getattr(projection, "indexes_used", ()))
+        for statement in _statements(PROJECTION_TABLES[projection.name]):
+            index = _index_name(statement)
+            if not (defer_indexes and index is not None and index not in used):
+                conn.execute(statement)
         conn.execute(
             "INSERT INTO checkpoints (projection, position, version) VALUES (?, 0, ?)"
             " ON CONFLICT (projection) DO UPDATE SET position = 0, version = excluded.version",
             (projection.name, PROJECTION_VERSION),
         )
+
+    def _missing_indexes(self) -> list[str]:
+        """Statements of the indexes that the existing projection tables lack."""
+        present = {row[0] for row in self.db.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('index', 'table')")}
+        return [
+            statement
+            for projection in self.projections if _first_table(projection.name) in present
+            for statement in _statements(PROJECTION_TABLES[projection.name])
+            if (index := _index_name(statement)) is not None and index not in present
+        ]
+
+    def _create_missing_indexes(self) -> None:
+        # Looked up again under the write lock: another process may have just made them.
+        with self.db.transaction() as conn:
+            for statement in self._missing_indexes():
+                conn.execute(statement)
 
     def checkpoint(self, conn: sqlite3.Connection, name: str) -> int:
         row = conn.execute(
@@ -177,6 +219,10 @@ class ProjectionRunner:
 
     def catch_up(self, batch: int = CATCH_UP_BATCH, progress: Progress | None = None) -> int:
         """Apply every record not yet applied; returns how many records were applied."""
+        with _gc_paused():
+            return self._catch_up(batch, progress)
+
+    def _catch_up(self, batch: int, progress: Progress | None) -> int:
         applied = 0
         while True:
             with self.db.transaction() as conn:
@@ -198,12 +244,48 @@ class ProjectionRunner:
                 progress(len(records))
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop every projection and replay the whole log into it."""
+        """Drop every projection and replay the whole log into it; build the secondary
+        indexes at the end, in one pass each, instead of row by row."""
         with self.db.transaction() as conn:
             for projection in self.projections:
-                self._create(conn, projection)
-        return self.catch_up(batch=REBUILD_BATCH, progress=progress)
+                self._create(conn, projection, defer_indexes=True)
+        with _cache_size(self.db.conn, REBUILD_CACHE_KIB):
+            applied = self.catch_up(batch=REBUILD_BATCH, progress=progress)
+            self._create_missing_indexes()
+        return applied
 
 
 def _first_table(projection: str) -> str:
     return PROJECTION_DROPS[projection][0]
+
+
+_CREATE_INDEX = re.compile(r"CREATE\s+INDEX\s+(\w+)\s", re.IGNORECASE)
+
+
+def _index_name(statement: str) -> str | None:
+    """The name a `CREATE INDEX` statement creates (unique indexes are never deferred)."""
+    match = _CREATE_INDEX.match(statement)
+    return match.group(1) if match else None
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while folding: records and states hold no cycles, and
+    the collector would otherwise walk every live batch over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def _cache_size(conn: sqlite3.Connection, kib: int) -> Iterator[None]:
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")

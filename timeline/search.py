@@ -4,7 +4,7 @@ SQLite's unicode61 tokenizer keeps a run of Chinese characters as one token, so 
 would never find "远景动力宣布". Text is therefore indexed with each run of CJK characters
 written as overlapping bigrams (远景 景动 动力 …), the approach of Lucene's CJK analyzer,
 and a query is turned into the same bigrams as a phrase. Latin words go through the
-porter stemmer as usual. Query terms are always quoted, so user input never reaches FTS5
+porter stemmer as usual. Traditional characters are folded to simplified on both sides. Query terms are always quoted, so user input never reaches FTS5
 syntax.
 """
 
@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import re
 
+import zhconv
+
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _simplified(run: str) -> str:
+    """Traditional characters folded to simplified, so 遠景 finds 远景 and back."""
+    return str(zhconv.convert(run, "zh-hans"))
 
 
 def _bigrams(run: str) -> list[str]:
@@ -23,7 +30,7 @@ def _bigrams(run: str) -> list[str]:
 
 def index_text(text: str) -> str:
     """Text as it is stored in the index: CJK runs spelled out as bigrams."""
-    return _CJK.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", text or "")
+    return _CJK.sub(lambda m: " " + " ".join(_bigrams(_simplified(m.group()))) + " ", text or "")
 
 
 def match_query(query: str) -> str | None:
@@ -31,7 +38,7 @@ def match_query(query: str) -> str | None:
     parts: list[str] = []
     for piece in _CJK.sub(lambda m: f" \x00{m.group()} ", query).split():
         if piece.startswith("\x00"):
-            run = piece[1:]
+            run = _simplified(piece[1:])
             if len(run) == 1:
                 parts.append(f'"{run}"*')
             else:

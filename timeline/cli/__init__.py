@@ -63,7 +63,7 @@ def cli(ctx: click.Context, config: str | None, db: str | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn timeline's errors into exit codes."""
     try:
-        cli.main(args=argv, prog_name="timeline", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="timeline", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    sys.exit(0)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 # Register the commands (import for their side effect on `cli`).

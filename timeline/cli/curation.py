@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from timeline.bootstrap import bootstrap
 from timeline.cli import Context, cli, pass_context
 from timeline.cli.output import dumps, format_option
 from timeline.commands import EventInput, parse_company_option, parse_field_option
@@ -25,10 +26,15 @@ def init(ctx: Context) -> None:
     Example:
       timeline --config config.toml init
     """
-    app = ctx.app
-    appended = app.init()
-    click.echo(f"Database {app.db.path} ready: {app.store.head()} records, "
-               f"{len(app.queries.companies())} companies ({appended} records appended).")
+    # Its own app rather than `ctx.app`: opening that one initialises a new database
+    # already, and this command would then report "0 records appended" on a first run.
+    app = bootstrap(ctx.config, ctx.db)
+    try:
+        appended = app.init()
+        click.echo(f"Database {app.db.path} ready: {app.store.head()} records, "
+                   f"{len(app.queries.companies())} companies ({appended} records appended).")
+    finally:
+        app.close()
 
 
 @cli.command()
@@ -108,7 +114,14 @@ def retract(ctx: Context, event_id: str, reason: str) -> None:
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def companies(click_ctx: click.Context) -> None:
-    """Register, alias, rename, merge and list companies (default: list)."""
+    """Register, alias, rename, merge and list companies (default: list).
+
+    \b
+    Examples:
+      timeline companies
+      timeline companies add catl --name CATL --alias 宁德时代 --country CN
+      timeline companies merge aesc-uk aesc --reason "Duplicate registration"
+    """
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(list_companies)
 

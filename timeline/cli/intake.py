@@ -32,7 +32,13 @@ def _bar(total: int, desc: str) -> tqdm:
 
 @cli.group()
 def feeds() -> None:
-    """Poll the feeds of config.toml and see their health."""
+    """Poll the feeds of config.toml and see their health.
+
+    \b
+    Examples:
+      timeline feeds poll
+      timeline feeds status
+    """
 
 
 @feeds.command("poll")
@@ -167,7 +173,13 @@ def import_files(ctx: Context, files: tuple[Path, ...], fmt: str) -> None:
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def review(click_ctx: click.Context) -> None:
-    """The review queue: proposals below [review] auto_accept (default: list)."""
+    """The review queue: proposals below [review] auto_accept (default: list).
+
+    \b
+    Examples:
+      timeline review
+      timeline review accept pr-0a1b2c3d4e --field stake_pct=51
+    """
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(review_list)
 

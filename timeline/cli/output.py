@@ -56,6 +56,13 @@ def event_line(event: dict[str, Any]) -> str:
     return line
 
 
+def plain_number(value: float) -> str:
+    """A number as a program reads it back exactly: 350000000, 8.125 (never 3.5e+08)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
 def events_csv(events: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EVENT_CSV_COLUMNS, lineterminator="\n")
@@ -65,8 +72,8 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
             "id": event["id"], "type": event["type"], "date": event["date"],
             "precision": event["precision"], "status": event["status"], "title": event["title"],
             "companies": ";".join(f"{c['id']}:{c['role']}" for c in event["companies"]),
-            "amounts": ";".join(f"{a['value']:g} {a['currency']}" for a in event["amounts"]),
-            "capacity_gwh": "" if event.get("capacity_gwh") is None else f"{event['capacity_gwh']:g}",
+            "amounts": ";".join(f"{plain_number(a['value'])} {a['currency']}" for a in event["amounts"]),
+            "capacity_gwh": "" if event.get("capacity_gwh") is None else plain_number(event["capacity_gwh"]),
             "country": event["location"].get("country", ""),
             "region": event["location"].get("region", ""),
             "city": event["location"].get("city", ""),

@@ -9,9 +9,11 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
 from timeline.cli.output import EVENT_FORMATS, emit_events, format_option
 from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
+from timeline.errors import ChainBroken
 from timeline.events import event_type
 from timeline.replay import Query
 
@@ -30,6 +32,15 @@ def replay_options(function: Any) -> Any:
                             help="Only what the log knew at this ISO 8601 moment (UTC if no offset).")(function)
     function = click.option("--as-of", metavar="DATE", help="Only events dated on or before YYYY[-MM[-DD]].")(function)
     return function
+
+
+def _caught_up(app: App) -> App:
+    """The live tables must answer for the whole log: apply what a writer that stopped
+    before its catch-up (a crash, another tool) left unapplied. Cheap when nothing is."""
+    row = app.db.conn.execute("SELECT min(position) FROM checkpoints").fetchone()
+    if row[0] is None or row[0] < app.store.head():
+        app.runner.catch_up()
+    return app
 
 
 def _events(ctx: Context, query: Query, as_of: str | None, known_at: str | None,
@@ -64,7 +75,7 @@ def show(ctx: Context, company: str, as_of: str | None, known_at: str | None,
       timeline show 远景动力 --as-of 2018-12 --format json
       timeline show aesc --known-at 2026-11-01T09:00:00+01:00
     """
-    company_id = ctx.app.queries.find_company(company)
+    company_id = _caught_up(ctx.app).queries.find_company(company)
     if company_id is None:
         ctx.app.queries.resolve_company(company)  # raises UnknownCompany
     assert company_id is not None
@@ -96,6 +107,7 @@ def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_
     """
     for name in types:
         event_type(name)
+    _caught_up(ctx.app)
     company_id = None
     if company:
         company_id = ctx.app.queries.find_company(company)
@@ -126,7 +138,8 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
       timeline search 远景
       timeline search gigafactory --format json
     """
-    emit_events(ctx.app.queries.search(query, limit=limit), fmt, empty=f"Nothing matches {query!r}.")
+    found = _caught_up(ctx.app).queries.search(query, limit=limit)
+    emit_events(found, fmt, empty=f"Nothing matches {query!r}.")
 
 
 @cli.command("log")
@@ -166,9 +179,9 @@ def verify(ctx: Context) -> None:
     """
     checked, bad, why = ctx.app.store.verify()
     if bad is not None:
-        click.echo(f"error: hash chain broken at position {bad}: {why} "
-                   f"({checked} records before it are intact)", err=True)
-        raise click.exceptions.Exit(1)
+        # An error, not click's Exit: `main` runs click with standalone_mode=False, where
+        # an Exit becomes a return value and the process would exit 0 on a broken chain.
+        raise ChainBroken(bad, f"{why} ({checked} records before it are intact)")
     click.echo(f"OK: {checked} records, hash chain intact.")
 
 

@@ -35,8 +35,12 @@ from timeline.records import (
 )
 from timeline.storage.schema import LOG_MIGRATIONS, LOG_VERSION
 
-BUSY_ATTEMPTS = 50
+# SQLite waits up to BUSY_TIMEOUT_MS per attempt; with the backoff between attempts a
+# writer gives up after about half a minute of another process holding the lock.
+BUSY_ATTEMPTS = 20
+BUSY_TIMEOUT_MS = 1500
 PAGE = 2000
+_IN_CHUNK = 500  # values per `IN (...)` list, well under SQLite's variable limit
 
 Clock = Callable[[], str]
 
@@ -67,7 +71,7 @@ class SQLiteDatabase:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA busy_timeout=5000")
+        self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def close(self) -> None:
         self.conn.close()
@@ -180,38 +184,40 @@ class SQLiteRecordStore:
             "SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1"
         ).fetchone()
         position, prev_hash, last_time = last if last else (0, GENESIS_HASH, "")
-        versions: dict[str, int] = {}
-        for stream in {r.stream for r in records} | set(expected or {}):
-            versions[stream] = self._version(conn, stream)
+        # One query per few hundred streams and keys, not one per record: a feed poll or
+        # an import appends hundreds of records at once.
+        versions = self._versions(conn, {r.stream for r in records} | set(expected or {}))
         for stream, want in (expected or {}).items():
             if versions[stream] != want:
                 raise ConcurrencyError(stream, want, versions[stream])
         # Transaction time never runs backwards, so "known at T" is a prefix of the log.
         recorded_at = max(self.clock(), last_time)
+        # Keys already in the log; keys repeated inside the batch are added as they come.
+        seen_keys = self._existing_keys(conn, {r.key for r in records if r.key is not None})
         rows: list[tuple[Any, ...]] = []
         refs: list[tuple[str, int]] = []
         written: list[Record] = []
         skipped: list[str] = []
-        batch_keys: set[str] = set()
         for new in records:
-            if new.key is not None and (new.key in batch_keys or self._has_key(conn, new.key)):
-                skipped.append(new.key)
-                continue
-            if new.key is not None:
-                batch_keys.add(new.key)
+            key = new.key
+            if key is not None:
+                if key in seen_keys:
+                    skipped.append(key)
+                    continue
+                seen_keys.add(key)
             position += 1
-            versions[new.stream] += 1
+            stream = new.stream
+            version = versions[stream] = versions[stream] + 1
             data_json = canonical_json(new.data)
             meta_json = canonical_json(new.meta)
-            prev_hash = chain_hash(prev_hash, position, new.stream, versions[new.stream],
-                                   new.kind, new.schema, data_json, meta_json, recorded_at,
-                                   new.key)
-            rows.append((position, new.stream, versions[new.stream], new.kind, new.schema,
-                         data_json, meta_json, recorded_at, new.key, prev_hash))
-            refs.extend((ref, position) for ref in dict.fromkeys(new.refs))
-            written.append(Record(position, new.stream, versions[new.stream], new.kind,
-                                  new.schema, new.data, new.meta, recorded_at, new.key,
-                                  prev_hash))
+            prev_hash = chain_hash(prev_hash, position, stream, version, new.kind, new.schema,
+                                   data_json, meta_json, recorded_at, key)
+            rows.append((position, stream, version, new.kind, new.schema,
+                         data_json, meta_json, recorded_at, key, prev_hash))
+            if new.refs:
+                refs.extend((ref, position) for ref in dict.fromkeys(new.refs))
+            written.append(Record(position, stream, version, new.kind, new.schema, new.data,
+                                  new.meta, recorded_at, key, prev_hash))
         conn.executemany(f"INSERT INTO records ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         if refs:
             conn.executemany("INSERT INTO record_refs (ref, position) VALUES (?, ?)", refs)
@@ -231,6 +237,32 @@ class SQLiteRecordStore:
     @staticmethod
     def _has_key(conn: sqlite3.Connection, key: str) -> bool:
         return conn.execute("SELECT 1 FROM records WHERE key = ?", (key,)).fetchone() is not None
+
+    @staticmethod
+    def _versions(conn: sqlite3.Connection, streams: Iterable[str]) -> dict[str, int]:
+        """The current version of each stream (0 for a new one)."""
+        names = list(streams)
+        versions = dict.fromkeys(names, 0)
+        for start in range(0, len(names), _IN_CHUNK):
+            chunk = names[start : start + _IN_CHUNK]
+            versions.update(conn.execute(
+                f"SELECT stream, max(version) FROM records WHERE stream IN ({','.join('?' * len(chunk))})"
+                " GROUP BY stream",
+                chunk,
+            ).fetchall())
+        return versions
+
+    @staticmethod
+    def _existing_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that some record of the log already carries."""
+        names = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(names), _IN_CHUNK):
+            chunk = names[start : start + _IN_CHUNK]
+            found.update(row[0] for row in conn.execute(
+                f"SELECT key FROM records WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ))
+        return found
 
     @staticmethod
     def _translate(exc: sqlite3.IntegrityError) -> StorageError:

@@ -1,0 +1,224 @@
+"""The curation commands as a curator types them: init, add, correct, retract, companies.
+Bad input exits 2 with a message naming the field, and appends nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import COMPANY_IDS, Cli, record_count, run_main, write_config
+
+ACQUISITION = ["add", "acquisition", "--company", "envision:acquirer", "--company", "AESC:target",
+               "--company", "日产:seller", "--date", "2018-08", "--title", "Envision buys AESC",
+               "--field", "stake_pct=80", "--field", "price=£320m",
+               "--source", "https://example.org/aesc"]
+
+
+def test_init_registers_the_config_companies_once(tmp_path):
+    config = write_config(tmp_path)
+    db = tmp_path / "fresh.db"
+    first = run_main(["--config", str(config), "--db", str(db), "init"])
+    assert first.exit_code == 0, first.stderr
+    assert f"({len(COMPANY_IDS)} records appended)" in first.stdout
+    assert record_count(db) == len(COMPANY_IDS)
+    second = run_main(["--config", str(config), "--db", str(db), "init"])
+    assert second.exit_code == 0
+    assert "(0 records appended)" in second.stdout
+    assert record_count(db) == len(COMPANY_IDS)
+
+
+def test_the_database_path_can_come_from_the_config_or_the_environment(tmp_path, monkeypatch):
+    config = write_config(tmp_path)
+    assert run_main(["--config", str(config), "init"]).exit_code == 0
+    assert record_count(tmp_path / "timeline.db") == len(COMPANY_IDS)
+    monkeypatch.setenv("TIMELINE_CONFIG", str(config))
+    monkeypatch.setenv("TIMELINE_DB", str(tmp_path / "env.db"))
+    assert run_main(["init"]).exit_code == 0
+    assert record_count(tmp_path / "env.db") == len(COMPANY_IDS)
+
+
+def test_add_prints_the_new_event_id_as_its_last_word(cli: Cli):
+    before = cli.records()
+    result = cli(*ACQUISITION)
+    assert result.exit_code == 0, result.stderr
+    event_id = result.last_word
+    assert event_id.startswith("ev-")
+    assert cli.records() == before + 1
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert event["id"] == event_id
+    assert event["stake_pct"] == 80.0
+    assert [(c["id"], c["role"]) for c in event["companies"]] == [
+        ("envision", "acquirer"), ("aesc", "target"), ("nissan", "seller")]
+    assert event["sources"][0]["url"] == "https://example.org/aesc"
+
+
+def test_a_company_without_a_role_takes_the_types_first_role(cli: Cli):
+    event_id = cli("add", "factory", "--company", "catl", "--date", "2022",
+                   "--title", "CATL plant").last_word
+    [event] = json.loads(cli("show", "catl", "--format", "json").stdout)
+    assert event["id"] == event_id and event["companies"][0]["role"] == "operator"
+
+
+BAD_ADDS = [
+    (["add", "merger", "--company", "aesc", "--date", "2012", "--title", "t"],
+     "type:", "unknown event type 'merger'"),
+    (["add", "factory", "--company", "nobody", "--date", "2012", "--title", "t"],
+     "company:", "'nobody'"),
+    (["add", "factory", "--company", "aesc:acquirer", "--date", "2012", "--title", "t"],
+     "company:", "'acquirer' is not a role of factory"),
+    (["add", "factory", "--company", "aesc", "--date", "2012-13", "--title", "t"],
+     "date:", "month 13"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "capacity_gwh=-5"], "capacity_gwh:", "negative"),
+    (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "capacity_gwh=-5"], "capacity_gwh:", "negative"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "amount=lots"], "amount:", "not an amount of money"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "investment=12 bananas"], "investment:", "not an amount of money"),
+    (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "stake_pct=half"], "stake_pct:", "not a number"),
+    (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "stake_pct=101"], "stake_pct:", "less than or equal to 100"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "stake_pct=5"], "stake_pct:", "factory has no field 'stake_pct'"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "nonsense"], "field:", "not NAME=VALUE"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", " "],
+     "title:", "must not be empty"),
+    (["add", "factory", "--date", "2012", "--title", "t"], "company:", "needs at least one"),
+    (["add", "factory", "--company", "aesc", "--title", "t"], "--date", "Missing option"),
+]
+
+
+@pytest.mark.parametrize(("args", "field", "problem"), BAD_ADDS,
+                         ids=[f"{b[1].rstrip(':')}-{i}" for i, b in enumerate(BAD_ADDS)])
+def test_bad_input_exits_2_names_the_field_and_appends_nothing(cli: Cli, args, field, problem):
+    before = cli.records()
+    result = cli(*args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert field in result.stderr and problem in result.stderr
+    assert cli.records() == before
+
+
+def test_correct_records_the_change_and_the_reason(cli: Cli):
+    event_id = cli(*ACQUISITION).last_word
+    before = cli.records()
+    result = cli("correct", event_id, "--field", "stake_pct=100", "--field", "status=completed",
+                 "--reason", "Filing says 100%")
+    assert result.exit_code == 0, result.stderr
+    assert cli.records() == before + 1
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert (event["stake_pct"], event["status"]) == (100.0, "completed")
+    assert event["corrections"][0]["reason"] == "Filing says 100%"
+
+
+@pytest.mark.parametrize(("args", "field", "problem"), [
+    (["correct", "ev-0000000000", "--field", "title=x", "--reason", "r"], "event:", "ev-0000000000"),
+    (["retract", "ev-0000000000", "--reason", "r"], "event:", "ev-0000000000"),
+    (["correct", "{id}", "--field", "stake_pct=-1", "--reason", "r"], "stake_pct:", "greater than or equal to 0"),
+    (["correct", "{id}", "--field", "date=2012-13", "--reason", "r"], "date:", "month 13"),
+    (["correct", "{id}", "--field", "jobs=3", "--reason", "r"], "jobs:", "no field 'jobs'"),
+    (["correct", "{id}", "--company", "aesc:operator", "--reason", "r"], "company:", "'operator'"),
+    (["correct", "{id}", "--reason", "r"], "field:", "nothing to correct"),
+    (["correct", "{id}", "--field", "title=x", "--reason", " "], "reason:", "say why"),
+])
+def test_bad_corrections_and_retractions_exit_2_and_append_nothing(cli: Cli, args, field, problem):
+    event_id = cli(*ACQUISITION).last_word
+    before = cli.records()
+    result = cli(*[a.replace("{id}", event_id) for a in args])
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert field in result.stderr and problem in result.stderr
+    assert cli.records() == before
+
+
+def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: Cli):
+    event_id = cli(*ACQUISITION).last_word
+    assert cli("retract", event_id, "--reason", "duplicate").exit_code == 0
+    before = cli.records()
+    again = cli("retract", event_id, "--reason", "duplicate again")
+    assert again.exit_code == 2
+    assert f"event: {event_id} is already retracted" in again.stderr
+    assert cli.records() == before
+    assert json.loads(cli("show", "aesc", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize(("extra", "key"), [
+    ('\n[review]\nauto_accept = 3\n', "review.auto_accept"),
+    ('\n[storage]\npaht = "x.db"\n', "storage"),
+    ('\n[[companies]]\nid = "Bad Id"\nname = "x"\n', "companies.5.id"),
+    ('\n[[companies]]\nid = "aesc"\nname = "again"\n', "companies"),
+    ('\n[[feeds]]\nname = "f"\nurl = "x"\ninterval = "often"\n', "feeds.0.interval"),
+    ('\n[digest\nweekday = "mon"\n', "not valid TOML"),
+])
+def test_a_broken_config_exits_2_naming_the_key(tmp_path, extra, key):
+    config = tmp_path / "broken.toml"
+    text = write_config(tmp_path).read_text(encoding="utf-8")
+    if extra.startswith("\n[storage]"):
+        text = text.replace('[storage]\npath = "timeline.db"\n', "")
+    config.write_text(text + extra, encoding="utf-8")
+    result = run_main(["--config", str(config), "--db", str(tmp_path / "x.db"), "init"])
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "config:" in result.stderr and key in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.db").exists() or record_count(tmp_path / "x.db") == 0
+
+
+def test_a_missing_config_file_exits_2(tmp_path):
+    result = run_main(["--config", str(tmp_path / "nope.toml"), "init"])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_companies_add_alias_rename_and_list(cli: Cli):
+    before = cli.records()
+    added = cli("companies", "add", "lges", "--name", "LG Energy Solution", "--alias", "LGES",
+                "--alias", "LG新能源", "--country", "kr")
+    assert added.exit_code == 0, added.stderr
+    assert cli("companies", "add", "lges", "--name", "LG Energy Solution").stdout.strip() == \
+        "lges was already registered"
+    assert cli("companies", "alias", "ｌｇｅｓ", "LG에너지솔루션").exit_code == 0
+    assert cli("companies", "rename", "lges", "LG Energy").exit_code == 0
+    assert cli.records() == before + 3
+    listed = {c["id"]: c for c in json.loads(cli("companies", "list", "--format", "json").stdout)}
+    assert listed["lges"]["name"] == "LG Energy"
+    assert listed["lges"]["country"] == "KR"
+    assert listed["lges"]["aliases"] == ["LGES", "LG新能源", "LG에너지솔루션"]
+    assert listed["lges"]["former_names"] == ["LG Energy Solution"]
+    text = cli("companies").stdout
+    assert "lges" in text and "LG Energy" in text
+    # the old name still finds it
+    cli("add", "factory", "--company", "LG Energy Solution", "--date", "2023", "--title", "Plant")
+    assert len(json.loads(cli("show", "LG에너지솔루션", "--format", "json").stdout)) == 1
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["companies", "add", "Bad Id", "--name", "x"], "id"),
+    (["companies", "add", "ok", "--name", "x", "--country", "Japan"], "country"),
+    (["companies", "add", "ok", "--name", "x", "--alias", "远景动力"], "company:"),
+    (["companies", "alias", "nobody", "x"], "company:"),
+    (["companies", "alias", "catl", "AESC"], "company:"),
+    (["companies", "rename", "catl", "Nissan"], "company:"),
+    (["companies", "merge", "aesc", "远景动力"], "merge:"),
+    (["companies", "merge", "aesc", "nobody"], "company:"),
+])
+def test_bad_company_commands_exit_2_and_append_nothing(cli: Cli, args, field):
+    before = cli.records()
+    result = cli(*args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert field in result.stderr
+    assert cli.records() == before
+
+
+def test_merge_shows_both_histories_under_the_survivor_and_apart_before_it(cli: Cli, app, clock):
+    old = cli("add", "factory", "--company", "envision", "--date", "2019", "--title", "E plant").last_word
+    new = cli("add", "factory", "--company", "aesc", "--date", "2021", "--title", "A plant").last_word
+    before_merge = json.loads(cli("log", "--format", "jsonl").stdout.splitlines()[-1])["recorded_at"]
+    assert cli("companies", "merge", "远景集团", "ＡＥＳＣ", "--reason", "one group").exit_code == 0
+    ids = lambda *args: [e["id"] for e in json.loads(cli(*args, "--format", "json").stdout)]
+    assert ids("show", "aesc") == [old, new]
+    assert ids("show", "envision") == [old, new]
+    assert ids("show", "aesc", "--known-at", before_merge) == [new]
+    assert ids("show", "远景集团", "--known-at", before_merge) == [old]
+    assert "envision" not in ids("companies", "list")
+    assert "envision" in [c["id"] for c in json.loads(cli("companies", "list", "--all", "--format", "json").stdout)]

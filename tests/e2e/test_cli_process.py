@@ -1,0 +1,87 @@
+"""The real program in its own process: `python -m timeline` and exit statuses as a shell
+sees them (0 done, 2 bad input with nothing written, 1 the system could not)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import COMPANY_IDS, record_count, write_config
+
+
+def timeline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIMELINE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "timeline", "--config", str(tmp_path / "config.toml"),
+         "--db", str(tmp_path / "timeline.db"), *args],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
+    )
+
+
+@pytest.fixture
+def initialised(tmp_path):
+    write_config(tmp_path)
+    done = timeline(tmp_path, "init")
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def test_a_curators_session_end_to_end(initialised):
+    db = initialised / "timeline.db"
+    assert record_count(db) == len(COMPANY_IDS)
+    added = timeline(initialised, "add", "factory", "--company", "远景动力:operator",
+                     "--date", "2012-10", "--title", "远景动力 gigafactory",
+                     "--field", "capacity_gwh=1.9")
+    assert added.returncode == 0, added.stderr
+    event_id = added.stdout.split()[-1]
+    shown = timeline(initialised, "show", "ＡＥＳＣ")
+    assert shown.returncode == 0 and event_id in shown.stdout
+    assert event_id in timeline(initialised, "search", "远景").stdout
+    retracted = timeline(initialised, "retract", event_id, "--reason", "dup")
+    assert retracted.returncode == 0
+    assert timeline(initialised, "verify").returncode == 0
+
+
+def test_bad_input_exits_2_with_the_field_named_and_nothing_written(initialised):
+    before = record_count(initialised / "timeline.db")
+    bad = timeline(initialised, "add", "factory", "--company", "aesc", "--date", "2012-13",
+                   "--title", "x")
+    assert bad.returncode == 2
+    assert "date:" in bad.stderr and "month 13" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    unknown = timeline(initialised, "frobnicate")
+    assert unknown.returncode == 2
+    assert record_count(initialised / "timeline.db") == before
+
+
+def test_a_broken_config_exits_2_naming_the_key(tmp_path):
+    (tmp_path / "config.toml").write_text('[review]\nauto_accept = "high"\n', encoding="utf-8")
+    result = timeline(tmp_path, "init")
+    assert result.returncode == 2
+    assert "review.auto_accept" in result.stderr
+
+
+def test_verify_exits_1_naming_the_tampered_position(initialised):
+    conn = sqlite3.connect(initialised / "timeline.db", isolation_level=None)
+    conn.execute("DROP TRIGGER records_no_update")
+    conn.execute("UPDATE records SET data = json_set(data, '$.name', 'Forged') WHERE position = 3")
+    conn.close()
+    result = timeline(initialised, "verify")
+    assert result.returncode == 1
+    assert "position 3" in result.stderr
+
+
+def test_the_console_script_is_the_same_program(initialised):
+    script = Path(sys.executable).with_name("timeline")
+    if not script.exists():
+        pytest.skip("console script not installed beside this interpreter")
+    result = subprocess.run([str(script), "--config", str(initialised / "config.toml"),
+                             "--db", str(initialised / "timeline.db"), "companies", "list"],
+                            capture_output=True, text=True, cwd=initialised, timeout=60)
+    assert result.returncode == 0
+    assert "Envision AESC" in result.stdout

@@ -1,0 +1,242 @@
+"""The reading commands as an analyst uses them: show and events (today, --as-of,
+--known-at, both), JSON and CSV output, search, log, verify and rebuild."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+
+from timeline.commands import EventInput
+from timeline.records import NewRecord
+
+from tests.conftest import Cli, projection_contents
+
+DESIGNED_KEYS = {"id", "type", "date", "precision", "status", "title", "companies", "amounts",
+                 "location", "sources", "retracted", "uncertain"}
+
+
+def as_json(result):
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def history(app, clock, cli):
+    """Events learned in January 2024, corrected in March, one retracted in April."""
+
+    def add(title, when, type_="factory", companies=(("aesc", "operator"),), fields=()):
+        return app.timeline.add_event(EventInput(
+            type=type_, companies=list(companies), date=when, title=title, fields=list(fields),
+            sources=[{"url": f"https://example.org/{when}", "published": "2024-01-09T08:00:00Z",
+                      "quote": f"{title} — 远景动力宣布"}]))
+
+    clock.set("2024-01-10T00:00:00Z")
+    ids = {
+        "day": add("Sunderland gigafactory", "2012-10-15",
+                   fields=[("capacity_gwh", "1.9 GWh"), ("investment", "3.5亿英镑"),
+                           ("country", "GB"), ("city", "Sunderland")]),
+        "month": add("Month plant", "2012-10"),
+        "year": add("Year plant", "2012"),
+        "bankruptcy": add("Chapter 11", "2013-03-01", type_="bankruptcy",
+                          companies=[("nissan", "company"), ("aesc", "creditor")],
+                          fields=[("procedure", "Chapter 11"), ("debt", "US$1.2bn")]),
+    }
+    clock.set("2024-03-01T00:00:00Z")
+    app.timeline.correct_event(ids["day"], [("title", "Sunderland gigafactory opens")], [], "wording")
+    clock.set("2024-04-01T00:00:00Z")
+    app.timeline.retract_event(ids["month"], "duplicate")
+    return ids
+
+
+@pytest.mark.parametrize("spelling", ["aesc", "AESC", "ＡＥＳＣ", "远景动力", "遠景動力", "远景aesc"])
+def test_show_finds_a_company_by_any_spelling(cli: Cli, history, spelling):
+    assert as_json(cli("show", spelling, "--format", "json")) == \
+        as_json(cli("show", "aesc", "--format", "json"))
+    assert len(as_json(cli("show", spelling, "--format", "json"))) == 3
+
+
+def test_show_json_has_every_designed_field_oldest_first(cli: Cli, history):
+    events = as_json(cli("show", "aesc", "--format", "json"))
+    assert [e["id"] for e in events] == [history["year"], history["day"], history["bankruptcy"]]
+    for event in events:
+        assert DESIGNED_KEYS <= set(event)
+        assert event["retracted"] is False and event["uncertain"] is False
+    year, day, bankruptcy = events
+    assert (year["date"], year["precision"]) == ("2012", "year")
+    assert (day["date"], day["precision"], day["status"]) == ("2012-10-15", "day", "announced")
+    assert day["title"] == "Sunderland gigafactory opens"
+    assert day["capacity_gwh"] == 1.9
+    assert day["location"] == {"country": "GB", "city": "Sunderland"}
+    assert [{k: a[k] for k in ("value", "currency")} for a in day["amounts"]] == [
+        {"value": 350_000_000.0, "currency": "GBP"}]
+    assert day["sources"] == [{"url": "https://example.org/2012-10-15",
+                               "published": "2024-01-09T08:00:00Z",
+                               "quote": "Sunderland gigafactory — 远景动力宣布"}]
+    assert day["companies"] == [{"id": "aesc", "name": "Envision AESC", "role": "operator"}]
+    assert "capacity_gwh" not in year
+    assert bankruptcy["procedure"] == "Chapter 11"
+    assert {"value": 1_200_000_000.0, "currency": "USD"}.items() <= bankruptcy["amounts"][0].items()
+    assert bankruptcy["companies"][0] == {"id": "nissan", "name": "Nissan", "role": "company"}
+
+
+def test_retracted_events_are_left_out_unless_asked_for(cli: Cli, history):
+    ids = lambda *a: [e["id"] for e in as_json(cli(*a, "--format", "json"))]
+    assert history["month"] not in ids("show", "aesc")
+    assert history["month"] not in ids("events")
+    shown = as_json(cli("show", "aesc", "--include-retracted", "--format", "json"))
+    month = next(e for e in shown if e["id"] == history["month"])
+    assert month["retracted"] is True
+    assert history["month"] in ids("events", "--include-retracted")
+
+
+@pytest.mark.parametrize("command", [["show", "aesc"], ["events"]])
+def test_as_of_flags_periods_not_yet_over_as_uncertain(cli: Cli, history, command):
+    events = as_json(cli(*command, "--as-of", "2012-10-14", "--format", "json"))
+    assert [(e["title"], e["uncertain"]) for e in events] == [("Year plant", True)]
+    events = as_json(cli(*command, "--as-of", "2012-10-15", "--format", "json"))
+    assert [(e["title"], e["uncertain"]) for e in events] == [
+        ("Year plant", True), ("Sunderland gigafactory opens", False)]
+    events = as_json(cli(*command, "--as-of", "2012", "--format", "json"))
+    assert [e["uncertain"] for e in events] == [False, False]
+
+
+@pytest.mark.parametrize("command", [["show", "aesc"], ["events"]])
+def test_known_at_shows_what_the_log_knew_then(cli: Cli, history, command):
+    titles = lambda *a: [e["title"] for e in as_json(cli(*command, *a, "--format", "json"))]
+    assert titles("--known-at", "2024-02-01T00:00:00") == [
+        "Year plant", "Month plant", "Sunderland gigafactory", "Chapter 11"]
+    # the same moment written with an offset
+    assert titles("--known-at", "2024-02-01T01:00:00+01:00") == titles("--known-at", "2024-02-01")
+    assert titles("--known-at", "2024-03-15") == [
+        "Year plant", "Month plant", "Sunderland gigafactory opens", "Chapter 11"]
+    assert titles("--known-at", "2023-12-31") == []
+    assert titles("--as-of", "2012-10-14", "--known-at", "2024-02-01") == ["Year plant", "Month plant"]
+    both = as_json(cli(*command, "--as-of", "2012-10-14", "--known-at", "2024-02-01",
+                       "--format", "json"))
+    assert [e["uncertain"] for e in both] == [True, True]
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["show", "aesc", "--as-of", "2012-13"], "as-of:"),
+    (["show", "aesc", "--known-at", "last tuesday"], "known-at:"),
+    (["events", "--from", "20x2"], "from:"),
+    (["events", "--type", "merger"], "type:"),
+    (["events", "--company", "nobody"], "company:"),
+    (["show", "nobody"], "company:"),
+])
+def test_bad_reading_options_exit_2_naming_the_option(cli: Cli, history, args, field):
+    result = cli(*args)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert field in result.stderr
+
+
+def test_events_filter_by_type_company_and_dates(cli: Cli, history):
+    ids = lambda *a: [e["id"] for e in as_json(cli("events", *a, "--format", "json"))]
+    assert ids("--type", "bankruptcy") == [history["bankruptcy"]]
+    assert ids("--company", "日产") == [history["bankruptcy"]]
+    assert ids("--from", "2013") == [history["bankruptcy"]]
+    assert ids("--to", "2012-10-01") == [history["year"]]
+    assert ids("--from", "2012-10", "--to", "2012-10") == [history["year"], history["day"]]
+    assert ids("--type", "factory", "--type", "bankruptcy") == ids()
+
+
+def test_csv_has_a_header_and_one_row_per_event(cli: Cli, history):
+    result = cli("events", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    header = result.stdout.splitlines()[0].split(",")
+    assert {"id", "type", "date", "precision", "status", "title", "companies", "amounts",
+            "capacity_gwh", "retracted", "uncertain"} <= set(header)
+    assert [r["id"] for r in rows] == [history["year"], history["day"], history["bankruptcy"]]
+    day = rows[1]
+    assert day["amounts"] == "350000000 GBP"              # not 3.5e+08
+    assert day["capacity_gwh"] == "1.9"
+    assert day["companies"] == "aesc:operator"
+    assert day["title"] == "Sunderland gigafactory opens"
+    assert rows[2]["amounts"] == "1200000000 USD"
+    assert len(result.stdout.splitlines()) == 1 + 3
+    empty = cli("events", "--type", "ipo", "--format", "csv")
+    assert empty.stdout.splitlines() == [",".join(header)]
+
+
+def test_text_output_names_dates_titles_ids_and_flags(cli: Cli, history):
+    text = cli("show", "aesc", "--as-of", "2012-10-20").stdout
+    assert "Sunderland gigafactory opens" in text and history["day"] in text
+    assert "uncertain" in text
+    assert cli("show", "catl").stdout.strip() == "No events for catl."
+
+
+def test_search_finds_chinese_and_english(cli: Cli, history):
+    chinese = as_json(cli("search", "远景", "--format", "json"))
+    assert sorted(e["id"] for e in chinese) == sorted([history["year"], history["day"],
+                                                       history["bankruptcy"]])
+    english = as_json(cli("search", "gigafactory", "--format", "json"))
+    assert [e["id"] for e in english] == [history["day"]]
+    assert "Nothing matches" in cli("search", "solid-state").stdout
+
+
+def test_a_v1_record_shows_through_the_upcaster(cli: Cli, app):
+    app.store.append([NewRecord("event-ev-v1", "event.reported", schema=1, refs=("catl",), data={
+        "id": "ev-v1", "type": "factory", "when": "2014-05", "title": "Old report",
+        "company_roles": {"catl": "operator"}, "sources": [],
+    })])
+    [event] = as_json(cli("show", "宁德时代", "--format", "json"))
+    assert (event["id"], event["date"], event["precision"]) == ("ev-v1", "2014-05", "month")
+    assert event["companies"] == [{"id": "catl", "name": "CATL", "role": "operator"}]
+    [replayed] = as_json(cli("show", "catl", "--as-of", "2014-05-20", "--format", "json"))
+    assert replayed["uncertain"] is True
+    assert [e["id"] for e in as_json(cli("events", "--known-at", "2030-01-01", "--format", "json"))] == ["ev-v1"]
+
+
+def test_log_prints_every_record_as_jsonl(cli: Cli, history):
+    lines = cli("log", "--format", "jsonl").stdout.splitlines()
+    assert len(lines) == cli.records()
+    records = [json.loads(line) for line in lines]
+    assert [r["position"] for r in records] == list(range(1, len(records) + 1))
+    assert set(records[0]) == {"position", "stream", "version", "kind", "schema", "data", "meta",
+                               "recorded_at", "key", "hash"}
+    tail = cli("log", "--from", "3", "--limit", "2", "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["position"] for line in tail] == [3, 4]
+    assert "company.registered" in cli("log", "--limit", "1").stdout
+
+
+def test_verify_passes_on_an_intact_log(cli: Cli, history):
+    result = cli("verify")
+    assert result.exit_code == 0
+    assert f"OK: {cli.records()} records" in result.stdout
+
+
+def test_verify_exits_non_zero_naming_the_altered_position(cli: Cli, history):
+    conn = sqlite3.connect(cli.db, isolation_level=None)
+    conn.execute("DROP TRIGGER records_no_update")
+    conn.execute("UPDATE records SET data = json_set(data, '$.title', 'Forged') WHERE position = 7")
+    conn.close()
+    result = cli("verify")
+    assert result.exit_code == 1
+    assert "position 7" in result.stderr
+    assert "6 records before it are intact" in result.stderr
+
+
+def test_rebuild_replays_the_projections_from_scratch(cli: Cli, history, app):
+    before = projection_contents(app.db.conn)
+    app.db.conn.execute("DELETE FROM events")
+    app.db.conn.execute("DELETE FROM events_fts")
+    assert cli("events", "--format", "json").stdout.strip() == "[]"
+    result = cli("rebuild")
+    assert result.exit_code == 0
+    assert f"from {cli.records()} records" in result.stdout
+    assert projection_contents(app.db.conn) == before
+    assert len(as_json(cli("events", "--format", "json"))) == 3
+
+
+def test_reads_are_current_even_after_a_writer_stopped_before_its_catch_up(cli: Cli, app):
+    app.store.append([NewRecord("event-ev-raw", "event.reported", schema=2, refs=("aesc",), data={
+        "id": "ev-raw", "type": "factory", "date": "2020", "title": "Written by another tool",
+        "companies": [{"company": "aesc", "role": "operator"}], "sources": []})])
+    assert [e["id"] for e in as_json(cli("events", "--format", "json"))] == ["ev-raw"]
+    assert [e["id"] for e in as_json(cli("search", "another tool", "--format", "json"))] == ["ev-raw"]
+    assert [e["id"] for e in as_json(cli("show", "aesc", "--format", "json"))] == ["ev-raw"]

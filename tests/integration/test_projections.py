@@ -1,0 +1,156 @@
+"""Projections: company timelines, the event index and full-text search, each caught up
+after every write with its checkpoint moved in the same transaction, and a rebuild from
+scratch that gives exactly what incremental catch-up gave."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from timeline.commands import EventInput
+from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
+from timeline.records import NewRecord
+from timeline.replay import LogView, Query
+
+from tests.conftest import PROJECTION_QUERIES, projection_contents
+from tests.integration.operations import apply, fresh_app, histories
+
+
+def _add(app, title, date="2021", summary=None, quote=None, company="aesc"):
+    fields = [("summary", summary)] if summary else []
+    return app.timeline.add_event(EventInput(
+        type="factory", companies=[(company, "operator")], date=date, title=title, fields=fields,
+        sources=[{"url": "https://example.org/a", "published": "2021-01-01", "quote": quote}]))
+
+
+def schema_of(conn) -> list[tuple[str, str, str]]:
+    return sorted(conn.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master"))
+
+
+def checkpoints(app) -> dict[str, int]:
+    return dict(app.db.conn.execute("SELECT projection, position FROM checkpoints"))
+
+
+def test_every_projection_is_caught_up_after_every_write(app):
+    steps = [
+        lambda: _add(app, "AESC plant"),
+        lambda: app.timeline.correct_event(app.queries.events(Query())[0]["id"],
+                                           [("title", "AESC Sunderland plant")], [], "typo"),
+        lambda: app.timeline.add_alias("aesc", "AESC UK"),
+        lambda: app.timeline.rename_company("catl", "CATL Group"),
+        lambda: app.timeline.merge_companies("northvolt", "catl"),
+        lambda: app.timeline.retract_event(app.queries.events(Query())[0]["id"], "dup"),
+    ]
+    for step in steps:
+        step()
+        head = app.store.head()
+        assert set(checkpoints(app).values()) == {head}
+    assert app.queries.events(Query()) == []
+    assert app.queries.find_company("aesc uk") == "aesc"
+    assert app.queries.company("catl")["name"] == "CATL Group"
+
+
+def test_the_event_index_and_company_timelines_follow_corrections(app):
+    event_id = _add(app, "Plant", company="aesc")
+    app.timeline.correct_event(event_id, [], [("catl", "operator")], "wrong company")
+    assert app.queries.timeline("aesc", Query()) == []
+    assert [e["id"] for e in app.queries.timeline("catl", Query())] == [event_id]
+    rows = app.db.conn.execute("SELECT company FROM company_events WHERE event = ?",
+                               (event_id,)).fetchall()
+    assert rows == [("catl",)]
+
+
+class Boom:
+    name = "boom"
+
+    def apply(self, conn, records):
+        raise RuntimeError("projection failed half-way")
+
+
+def test_rows_and_checkpoint_move_together_or_not_at_all(app):
+    _add(app, "first")
+    before_rows = projection_contents(app.db.conn)
+    app.store.append([NewRecord("event-ev-x", "event.reported", schema=2, refs=("aesc",), data={
+        "id": "ev-x", "type": "factory", "date": "2020", "title": "unseen",
+        "companies": [{"company": "aesc", "role": "operator"}], "sources": []})])
+    app.db.conn.execute("INSERT INTO checkpoints (projection, position, version) "
+                        "SELECT 'boom', position, version FROM checkpoints WHERE projection = 'events'")
+    runner = ProjectionRunner(app.db, app.store, [CompaniesProjection(), EventsProjection(), Boom()])
+    with pytest.raises(RuntimeError):
+        runner.catch_up()
+    # the events projection applied its rows inside the failed transaction: all rolled back,
+    # its checkpoint with them
+    after = projection_contents(app.db.conn)
+    assert {k: v for k, v in after.items() if k != "checkpoints"} == {
+        k: v for k, v in before_rows.items() if k != "checkpoints"}
+    assert checkpoints(app)["events"] == dict(
+        (row[0], row[1]) for row in before_rows["checkpoints"])["events"]
+    app.runner.catch_up()
+    assert [e["title"] for e in app.queries.events(Query())] == ["unseen", "first"]
+
+
+def test_search_finds_chinese_and_english_in_titles_summaries_and_quotes(app):
+    in_title = _add(app, "远景动力宣布在英国建设新工厂")
+    in_summary = _add(app, "AESC expands", summary="A second gigafactory in Sunderland")
+    in_quote = _add(app, "Plant news", quote="远景科技集团表示……", company="envision")
+    _add(app, "宁德时代扩产")
+    ids = lambda text: sorted(e["id"] for e in app.queries.search(text))
+    assert ids("远景") == sorted([in_title, in_quote])
+    assert ids("gigafactory") == [in_summary]
+    assert ids("GIGAFACTORIES") == [in_summary]           # stemmed, case-folded
+    assert ids("新工厂") == [in_title]
+    assert ids("sunderland gigafactory") == [in_summary]
+    assert ids("nothing here") == []
+    assert ids('"') == []
+
+
+def test_search_follows_corrections_and_leaves_retracted_events_out(app):
+    event_id = _add(app, "Gigafactory in Spain")
+    app.timeline.correct_event(event_id, [("title", "Cell plant in Spain")], [], "wording")
+    assert app.queries.search("gigafactory") == []
+    assert [e["id"] for e in app.queries.search("cell plant")] == [event_id]
+    app.timeline.retract_event(event_id, "never happened")
+    assert app.queries.search("cell plant") == []
+    assert [e["id"] for e in app.queries.search("cell plant", include_retracted=True)] == [event_id]
+
+
+def test_rebuild_reproduces_the_projections_exactly(app):
+    first = _add(app, "远景 gigafactory", summary="big")
+    _add(app, "Other plant", date="2012-10")
+    app.timeline.correct_event(first, [("date", "2013")], [], "date")
+    app.timeline.merge_companies("envision", "aesc")
+    app.timeline.retract_event(first, "dup")
+    incremental = projection_contents(app.db.conn)
+    schema = schema_of(app.db.conn)
+    applied = app.runner.rebuild()
+    assert applied == app.store.head()
+    assert projection_contents(app.db.conn) == incremental
+    assert schema_of(app.db.conn) == schema          # the same tables, indexes and triggers
+
+
+def test_rebuild_replaces_damaged_projection_rows(app):
+    _add(app, "Plant")
+    good = projection_contents(app.db.conn)
+    app.db.conn.execute("DELETE FROM company_events")
+    app.db.conn.execute("UPDATE companies SET name = 'wrong'")
+    app.runner.rebuild()
+    assert projection_contents(app.db.conn) == good
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history=histories)
+def test_rebuild_equals_incremental_catch_up_for_any_history(history):
+    with fresh_app() as app:
+        apply(app, history)
+        incremental = projection_contents(app.db.conn)
+        # caught up after every write: the live answers are those of a full replay
+        full = LogView().apply_all(app.store.read())
+        assert app.queries.events(Query(include_retracted=True)) == full.select(
+            Query(include_retracted=True))
+        for company in ("aesc", "envision", "catl"):
+            assert app.queries.timeline(company, Query()) == full.select(Query(company=company))
+        app.runner.rebuild()
+        rebuilt = projection_contents(app.db.conn)
+        for table in PROJECTION_QUERIES:
+            assert rebuilt[table] == incremental[table], table

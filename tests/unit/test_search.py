@@ -1,0 +1,55 @@
+"""Chinese runs are indexed and queried as overlapping bigrams; user input never reaches
+FTS5 syntax."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from timeline.search import index_text, match_query
+
+
+def test_a_chinese_run_is_indexed_as_overlapping_bigrams():
+    assert index_text("远景动力宣布").split() == ["远景", "景动", "动力", "力宣", "宣布"]
+
+
+def test_latin_words_are_indexed_as_written_beside_chinese():
+    assert index_text("远景AESC在英国建厂").split() == ["远景", "AESC", "在英", "英国", "国建", "建厂"]
+
+
+def test_a_chinese_query_is_a_phrase_of_bigrams_and_latin_words_are_quoted():
+    assert match_query("远景动力") == '"远景 景动 动力"'
+    assert match_query("gigafactory UK") == '"gigafactory" AND "UK"'
+    assert match_query("远景 gigafactory") == '"远景" AND "gigafactory"'
+
+
+def test_a_single_chinese_character_is_a_prefix_query():
+    assert match_query("厂") == '"厂"*'
+
+
+@pytest.mark.parametrize("hostile", ['"', "NEAR(a b)", "a OR b*", "title:x", "-x", "(((", "^"])
+def test_fts_syntax_in_a_query_is_neutralised(hostile):
+    expression = match_query(hostile)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
+    conn.execute("INSERT INTO t VALUES ('a b x title')")
+    if expression is not None:
+        conn.execute("SELECT * FROM t WHERE t MATCH ?", (expression,)).fetchall()  # no error
+
+
+def test_an_empty_query_matches_nothing():
+    assert match_query("   ") is None
+    assert match_query("!!!") is None
+
+
+def test_bigram_index_finds_a_chinese_word_inside_a_longer_run():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61')")
+    conn.execute("INSERT INTO t (rowid, body) VALUES (1, ?)", (index_text("远景动力宣布建设新工厂"),))
+    conn.execute("INSERT INTO t (rowid, body) VALUES (2, ?)", (index_text("宁德时代扩产"),))
+    found = lambda q: [r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_query(q),))]
+    assert found("远景") == [1]
+    assert found("新工厂") == [1]
+    assert found("景新") == []
+    assert found("时代") == [2]
