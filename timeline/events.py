@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from timeline.dates import PartialDate, parse_date
 from timeline.errors import InvalidField, UnknownType
@@ -25,6 +25,21 @@ STATUSES: tuple[str, ...] = get_args(Status)
 Pct = Annotated[float, Field(ge=0, le=100)]
 Gwh = Annotated[float, Field(ge=0)]
 Count = Annotated[int, Field(ge=0)]
+
+
+def _date_text(value: Any) -> str:
+    """A date field's JSON form is its text (`2024-01`), whatever form it arrived in."""
+    if isinstance(value, PartialDate):
+        return str(value)
+    if isinstance(value, dict):
+        return str(PartialDate(**value))
+    try:
+        return str(parse_date(str(value)))
+    except InvalidField as exc:
+        raise ValueError(exc.problem) from None
+
+
+DateText = Annotated[str, BeforeValidator(_date_text)]
 
 
 class TypedFields(BaseModel):
@@ -75,7 +90,7 @@ class BankruptcyFields(TypedFields):
 class PolicyFields(TypedFields):
     instrument: Literal["subsidy", "tax_credit", "tariff", "law", "target", "ban"] | None = None
     amount: Amount | None = None
-    effective_date: PartialDate | None = None
+    effective_date: DateText | None = None
 
 
 class RecallFields(TypedFields):
