@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from timeline.errors import DocumentError, InputError
 from timeline.intake import IntakeSummary
 
 PROGRESS_MIN = 5
+POLL_TICK_SECONDS = 60
 
 
 def _bar(total: int, desc: str) -> tqdm:
@@ -271,19 +271,22 @@ def serve(ctx: Context, host: str, port: int, once: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = ctx.app
 
-    def poll_feed(name: str) -> Any:
+    def poll_due() -> str:
         # One connection per job thread: sqlite3 connections are not shared across threads.
         worker = open_app(ctx.config, ctx.db, actor="poller")
         try:
-            return FeedPipeline(worker).poll([name], due_only=True).to_json()["feeds"]
+            summary = FeedPipeline(worker).poll(due_only=True)
         finally:
             worker.close()
+        return (f"{summary.fetched} fetched, {summary.not_modified} not modified, "
+                f"{summary.failed} failed, {summary.proposed} proposed, {summary.accepted} accepted")
 
-    jobs = [Job(f"feed:{f.name}", f.interval_seconds, partial(poll_feed, f.name))
-            for f in app.settings.feeds]
+    # One job looks every minute for the feeds that are due: each feed's own interval and
+    # its backoff after failures both live in its health row (next_poll_at).
+    jobs = [Job("feeds", POLL_TICK_SECONDS, poll_due)] if app.settings.feeds else []
     if once:
         for job in jobs:
             click.echo(f"{job.name}: {job.run()}")
         return
-    click.echo(f"timeline serving {len(jobs)} feeds from {app.db.path}; Ctrl-C stops.")
+    click.echo(f"timeline serving {len(app.settings.feeds)} feeds from {app.db.path}; Ctrl-C stops.")
     Service(jobs).run_forever()
