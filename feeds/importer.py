@@ -8,6 +8,7 @@ derives from the file's content, so importing a file twice appends nothing.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
 from timeline.bootstrap import App
 from timeline.companies import CompanySpec
+from timeline.dates import PartialDate
 from timeline.errors import DocumentError, InputError
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
 from timeline.records import NewRecord
@@ -44,6 +46,30 @@ def _digest(*parts: str) -> str:
 
 def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _history_sentence(subject: str, when: PartialDate, text: str, zh: bool) -> str:
+    """A History row as a reporter would write it, for extraction.
+
+    The table leaves the date and the company implicit ("2017 | Nissan sold to Envision
+    Group"); extraction finds nothing without a date and may miss the subject, so both are
+    written out: "In 2017, AESC: Nissan sold to Envision Group", "2011年9月，远景动力：…".
+    The event keeps the row's own date and precision whatever extraction reads here.
+    """
+    if zh:
+        written = f"{when.year}年" + (f"{when.month}月" if when.month else "") + (
+            f"{when.day}日" if when.day else "")
+        return f"{written}，{subject}：{text}"
+    if when.day and when.month:
+        written = f"On {when.day} {calendar.month_name[when.month]} {when.year}"
+    elif when.month:
+        written = f"In {calendar.month_name[when.month]} {when.year}"
+    else:
+        written = f"In {when.year}"
+    return f"{written}, {subject}: {text}"
 
 
 class Importer:
@@ -97,7 +123,20 @@ class Importer:
         self._extractor = None
         return slug
 
+    def _check_aliases(self, note: CompanyNote) -> None:
+        """Refuse the note before anything is written when an alias belongs to another company."""
+        queries = self.app.queries
+        known = next((found for name in [note.company_id, note.name, *note.aliases]
+                      if name and (found := queries.find_company(name))), None)
+        company = queries.registry().survivor(known) if known else None
+        for alias in note.aliases:
+            owner = queries.find_company(alias)
+            if owner is not None and queries.registry().survivor(owner) != company:
+                raise DocumentError(f"{note.path}: alias {alias!r} already belongs to {owner!r}; "
+                                    "nothing of the file was imported")
+
     def _note(self, note: CompanyNote) -> IntakeSummary:
+        self._check_aliases(note)
         company = self._note_company(note)
         for alias in note.aliases:
             try:
@@ -107,10 +146,16 @@ class Importer:
         self._extractor = None
         items, drafts = [], []
         summary = IntakeSummary()
+        # The name the note calls the company by, when the registry knows it by that name.
+        found = self.app.queries.find_company(note.name)
+        registry = self.app.queries.registry()
+        subject = note.name if found and registry.survivor(found) == company else registry.name(company)
         for row in note.history:
             key = f"note:{company}:{row.date}:{_digest(_normalised(row.text))}"
-            item = FeedItem(feed=f"import:{note.path.name}", title=row.text, text=row.text,
-                            language=note.language)
+            zh = bool(_CJK.search(row.text))
+            sentence = _history_sentence(subject, row.date, row.text, zh)
+            item = FeedItem(feed=f"import:{note.path.name}", title=sentence, text=sentence,
+                            language="zh" if zh else note.language)
             draft = self._history_draft(company, row.text, str(row.date), row.date.note, item, key)
             if draft is None:
                 summary.errors.append(f"{note.path}:{row.line}: no event type recognised in "

@@ -53,6 +53,7 @@ class PollSummary:
     accepted: int = 0
     sources_added: int = 0
     duplicates: int = 0
+    skipped: int = 0
     feeds: list[FeedOutcome] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +75,8 @@ class PollSummary:
             self.not_modified += 1
         elif outcome.status == "failed":
             self.failed += 1
+        elif outcome.status == "skipped":
+            self.skipped += 1
         s = outcome.summary
         self.items += s.items
         self.new_items += s.new_items
@@ -133,15 +136,31 @@ class FeedPipeline:
 
     def poll(self, names: list[str] | None = None, due_only: bool = False,
              progress: Progress | None = None) -> PollSummary:
-        """Poll the named feeds (all by default; with `due_only`, those whose time has come)."""
+        """Poll the named feeds (all by default; with `due_only`, those whose time has come).
+
+        A feed stopped after a 410 is left alone by a poll of every feed (it is reported as
+        skipped); naming it is a curator's decision to restart it.
+        """
         feeds = self.feeds(names)
         self.health.register([(f.name, self.url(f)) for f in feeds])
+        summary = PollSummary()
         if due_only:
             requests = self.health.due(names=[f.name for f in feeds])
         else:
+            stopped = {s.name: s for s in self.health.status() if s.stopped}
+            for feed in feeds:
+                if feed.name not in stopped:
+                    continue
+                if names:
+                    self.health.restart(feed.name)
+                    continue
+                summary.count(FeedOutcome(feed.name, "skipped", error=(
+                    f"stopped: {stopped[feed.name].last_error or 'the publisher said it is gone'}; "
+                    f"`timeline feeds poll {feed.name}` restarts it")))
+                if progress is not None:
+                    progress(1)
             requests = [FeedRequest(f.name, self.url(f), *self.health.validators(f.name, self.url(f)))
-                        for f in feeds]
-        summary = PollSummary()
+                        for f in feeds if names or f.name not in stopped]
         if not requests:
             return summary
         results = fetch_many(requests, self.app.settings.fetch)
@@ -168,6 +187,16 @@ class FeedPipeline:
             return FeedOutcome(feed.name, "failed", error=result.error)
         if result.not_modified or result.content is None:
             return FeedOutcome(feed.name, "not_modified")
+        try:
+            return self._read(feed, result)
+        except Exception as exc:  # a surprise in one feed's items must not end the round
+            log.exception("feed %s: unexpected error; nothing of this feed was appended", feed.name)
+            return FeedOutcome(feed.name, "failed", error=(
+                f"unexpected error while reading the feed ({type(exc).__name__}: {exc}); "
+                "nothing of it was appended"))
+
+    def _read(self, feed: FeedSettings, result: FetchResult) -> FeedOutcome:
+        assert result.content is not None
         parsed = parse_feed(result.content, result.headers, feed.name, feed.language,
                             base_url=result.final_url)
         if parsed.error is not None:

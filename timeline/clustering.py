@@ -4,7 +4,9 @@ Five sites in two languages report CATL's Debrecen plant; the log should hold on
 with five sources. A draft joins an existing event when the type is the same, the
 companies of one report include those of the other, and the dates fall within one window; among
 several such events, the one whose figures (capacity, amounts) agree best wins. Figures
-that differ are not a reason to split: each source keeps its own figures.
+that differ are not a reason to split: each source keeps its own figures. Places that
+differ are: CATL's plant in Arnstadt is not its plant in Debrecen, even when one article
+mentions both in the same month.
 """
 
 from __future__ import annotations
@@ -64,6 +66,24 @@ def _same_parties(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a) and bool(b) and (a <= b or b <= a)
 
 
+def _place(event: dict[str, Any], part: str) -> str | None:
+    value = (event.get("location") or {}).get(part)
+    text = str(value).strip().casefold() if value else ""
+    return text or None
+
+
+def places_agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """False only when both name a place and the places differ (country, then city).
+
+    A report that names no place, or only the country, agrees with one that names the city.
+    """
+    country_a, country_b = _place(a, "country"), _place(b, "country")
+    if country_a and country_b and country_a != country_b:
+        return False
+    city_a, city_b = _place(a, "city"), _place(b, "city")
+    return not (city_a and city_b and city_a != city_b)
+
+
 def best_match(draft: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
     """The existing event this draft reports again, if any."""
     companies = company_set(draft)
@@ -71,6 +91,7 @@ def best_match(draft: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[
         e for e in events
         if e["type"] == draft["type"] and not e.get("retracted")
         and _same_parties(company_set(e), companies) and dates_close(e["date"], draft["date"])
+        and places_agree(e, draft)
     ]
     if not candidates:
         return None

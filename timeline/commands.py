@@ -25,7 +25,7 @@ from timeline.errors import (
     UnknownCompany,
     UnknownEvent,
 )
-from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, validate_draft
+from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, figures_of, validate_draft
 from timeline.projections import ProjectionRunner
 from timeline.queries import LiveQueries
 from timeline.quantities import parse_capacity, parse_money
@@ -367,12 +367,16 @@ class Curation(Timeline):
                 event[name] = {**event.get(name, {}), **value}
             else:
                 event[name] = value
+        if "capacity_gwh" in changes.get("fields", {}):
+            # The typed field and the event's capacity say the same thing: keep them one.
+            event["capacity_gwh"] = changes["fields"]["capacity_gwh"]
         event = validate_draft(event)
+        # The source keeps the figures it gave, whatever the curator set.
+        source = {**state["source"], "figures": figures_of(state["event"])}
         stream = pr.stream_of(proposal_id)
         with self.store.db.transaction() as conn:
             planner = Planner(conn, 1.0, self.meta())
-            event_id = planner.accept(proposal_id, event, state["source"], by=self.actor,
-                                      reason=reason)
+            event_id = planner.accept(proposal_id, event, source, by=self.actor, reason=reason)
             self.store.append_in(conn, planner.records, expected={stream: 1})
         self.runner.catch_up()
         return event_id

@@ -197,6 +197,8 @@ def parse_typed_value(etype: EventType, name: str, text: str) -> Any:
     if info is None:
         known = sorted(set(COMMON_FIELDS) | set(etype.fields.model_fields))
         raise InvalidField(name, f"{etype.name} has no field {name!r}; its fields are {', '.join(known)}")
+    if DateText in get_args(info.annotation):
+        return str(parse_date(text, name))
     base = _annotation_base(info.annotation)
     if base is Amount:
         return parse_money(text, name).model_dump()

@@ -131,7 +131,14 @@ class Planner:
 
     def accept(self, proposal_id: str, event: dict[str, Any], source: dict[str, Any],
                by: str, reason: str | None = None) -> str:
-        """Accept: a new event, or one more source for the event it clusters with."""
+        """Accept: a new event, or one more source for the event it clusters with.
+
+        The source keeps the figures it gave (`source["figures"]` when the caller knows
+        them, e.g. before a curator's changes; else the event's), so that sources which
+        disagree coexist and a curator's correction never rewrites what a source said.
+        """
+        figures = source["figures"] if "figures" in source else figures_of(event)
+        source = {**source, "figures": figures}
         existing = best_match(event, [*events_naming(
             self.conn, event["type"], [c["company"] for c in event["companies"]]
         ), *self.batch_events.values()])
@@ -139,13 +146,13 @@ class Planner:
             event_id = str(existing["id"])
             self.records.append(NewRecord(
                 stream=ev.stream_of(event_id), kind=ev.SOURCE_ADDED, meta=self.meta,
-                data={"source": {**source, "figures": _figures(event)}},
+                data={"source": source},
                 key=f"source:{proposal_id}",
             ))
             self.summary.sources_added += 1
         else:
             event_id = event_id_for(proposal_id)
-            payload = {**event, "id": event_id, "sources": [{**source, "figures": _figures(event)}]}
+            payload = {**event, "id": event_id, "sources": [source]}
             self.records.append(NewRecord(
                 stream=ev.stream_of(event_id), kind=ev.REPORTED, data=payload,
                 schema=current_schema(ev.REPORTED), meta=self.meta, key=f"event:{proposal_id}",
@@ -161,7 +168,7 @@ class Planner:
         return event_id
 
 
-def _figures(event: dict[str, Any]) -> dict[str, Any]:
+def figures_of(event: dict[str, Any]) -> dict[str, Any]:
     """The figures this source gave, kept with it so that disagreeing sources coexist."""
     figures: dict[str, Any] = {}
     if event.get("amounts"):

@@ -37,6 +37,9 @@ from timeline.upcasting import upcast
 
 CATCH_UP_BATCH = 2000
 REBUILD_BATCH = 10000
+# Records per transaction in a rebuild: each commit writes every index page its batches
+# touched, and the indexes on event and company ids are touched all over.
+REBUILD_TRANSACTION = 100000
 # The page cache while rebuilding (KiB): the random-order index of event ids stays in memory.
 REBUILD_CACHE_KIB = 65536
 
@@ -220,28 +223,34 @@ class ProjectionRunner:
     def catch_up(self, batch: int = CATCH_UP_BATCH, progress: Progress | None = None) -> int:
         """Apply every record not yet applied; returns how many records were applied."""
         with _gc_paused():
-            return self._catch_up(batch, progress)
+            return self._catch_up(batch, batch, progress)
 
-    def _catch_up(self, batch: int, progress: Progress | None) -> int:
+    def _catch_up(self, batch: int, per_transaction: int, progress: Progress | None) -> int:
+        """Apply `batch` records at a time, committing after `per_transaction` of them."""
         applied = 0
         while True:
+            in_transaction = 0
             with self.db.transaction() as conn:
-                start = min(self.checkpoint(conn, p.name) for p in self.projections)
-                records = list(self.store.read(after=start, until=start + batch))
-                if not records:
-                    return applied
-                for projection in self.projections:
-                    done = self.checkpoint(conn, projection.name)
-                    todo = [r for r in records if r.position > done]
-                    if todo:
-                        projection.apply(conn, todo)
-                        conn.execute(
-                            "UPDATE checkpoints SET position = ? WHERE projection = ?",
-                            (todo[-1].position, projection.name),
-                        )
-            applied += len(records)
-            if progress is not None:
-                progress(len(records))
+                while in_transaction < per_transaction:
+                    start = min(self.checkpoint(conn, p.name) for p in self.projections)
+                    records = list(self.store.read(after=start, until=start + batch))
+                    if not records:
+                        break
+                    for projection in self.projections:
+                        done = self.checkpoint(conn, projection.name)
+                        todo = [r for r in records if r.position > done]
+                        if todo:
+                            projection.apply(conn, todo)
+                            conn.execute(
+                                "UPDATE checkpoints SET position = ? WHERE projection = ?",
+                                (todo[-1].position, projection.name),
+                            )
+                    in_transaction += len(records)
+                    if progress is not None:
+                        progress(len(records))
+            applied += in_transaction
+            if in_transaction < per_transaction:
+                return applied
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every projection and replay the whole log into it; build the secondary
@@ -249,8 +258,8 @@ class ProjectionRunner:
         with self.db.transaction() as conn:
             for projection in self.projections:
                 self._create(conn, projection, defer_indexes=True)
-        with _cache_size(self.db.conn, REBUILD_CACHE_KIB):
-            applied = self.catch_up(batch=REBUILD_BATCH, progress=progress)
+        with _cache_size(self.db.conn, REBUILD_CACHE_KIB), _gc_paused():
+            applied = self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, progress)
             self._create_missing_indexes()
         return applied
 

@@ -49,6 +49,7 @@ def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
     """Fetch feeds now (all, or the NAMEs given) and turn their news into proposals.
 
     A feed that fails is reported and retried later with backoff; the others go on.
+    A feed stopped after "410 Gone" is skipped; naming it polls it again (a restart).
 
     \b
     Examples:
@@ -76,7 +77,8 @@ def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
         for warning in outcome.warnings + outcome.summary.errors:
             click.echo(f"{'':<20} warning: {warning}")
     click.echo(f"{summary.fetched} fetched, {summary.not_modified} not modified, "
-               f"{summary.failed} failed; {summary.items} items, {summary.proposed} proposed, "
+               f"{summary.failed} failed" + (f", {summary.skipped} stopped" if summary.skipped else "")
+               + f"; {summary.items} items, {summary.proposed} proposed, "
                f"{summary.accepted} accepted, {summary.duplicates} duplicates.")
 
 
@@ -143,18 +145,26 @@ def import_files(ctx: Context, files: tuple[Path, ...], fmt: str) -> None:
                 result = importer.import_file(path)
             except (DocumentError, InputError) as exc:
                 failures.append(exc.message)
-                per_file.append({"file": str(path), "error": exc.message})
+                per_file.append({"file": str(path), "status": "failed", "error": exc.message})
             else:
                 total.add(result)
-                per_file.append({"file": str(path), "items": result.items, "new_items": result.new_items,
+                per_file.append({"file": str(path), "status": "imported" if result.new_items else "unchanged",
+                                 "items": result.items, "new_items": result.new_items,
                                  "proposed": result.proposed, "accepted": result.accepted,
                                  "sources_added": result.sources_added,
                                  "duplicates": result.duplicates, "errors": result.errors})
             bar.update(1)
     if fmt == "json":
-        click.echo(dumps({"files": per_file, "items": total.items, "proposed": total.proposed,
-                          "accepted": total.accepted, "sources_added": total.sources_added,
-                          "duplicates": total.duplicates, "failed": len(failures)}))
+        # The same summary as `feeds poll`: a file read is "fetched", one that brought
+        # nothing new is "not modified".
+        click.echo(dumps({
+            "fetched": sum(1 for e in per_file if e["status"] == "imported"),
+            "not_modified": sum(1 for e in per_file if e["status"] == "unchanged"),
+            "failed": len(failures), "items": total.items, "new_items": total.new_items,
+            "proposed": total.proposed, "accepted": total.accepted,
+            "sources_added": total.sources_added, "duplicates": total.duplicates,
+            "files": per_file,
+        }))
     else:
         for entry in per_file:
             if "error" in entry:

@@ -1,0 +1,140 @@
+"""When a happening happened, and how far it has got: its date and its status.
+
+A date belongs to the happening whose words stand nearest to it; a date that opens the
+sentence ("2018年8月，", "In March 2024,") dates every happening of the sentence up to a
+clause that ends in 后 / "after" — past that clause only to the year, since what follows
+"after X" happened later than X. The day a sentence says the news was told ("…, the
+companies said on 1 July 2021") belongs to every happening in it but yields to a target the
+happening names ("will close the plant at the end of February 2025"). Nothing written: the
+publication day.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feeds.extract.context import SentenceContext
+from feeds.extract.dates import DateMention
+from feeds.extract.triggers import PAST_TRIGGER, Trigger, status_near
+from timeline.dates import PartialDate
+
+__all__ = ["dates_for", "choose_date", "status_of", "looks_back"]
+
+_INSTANT = frozenset({"acquisition", "investment", "founding", "rebrand", "ipo", "leadership_change",
+                      "recall", "bankruptcy", "partnership", "supply_deal"})
+_AFTER_CLAUSE = re.compile(r"(?:后|之后|以后)\s*$|^\s*(?:after|following|having)\b", re.I)
+
+
+def _leading_date(ctx: SentenceContext, occurrences: list[Trigger]) -> DateMention | None:
+    """A date that opens the sentence in a clause of its own ("2018年8月，", "In 2019,")."""
+    first_clause = ctx.sentence.clauses[0]
+    if any(first_clause[0] <= t.start < first_clause[1] for t in occurrences):
+        return None
+    for mention in ctx.dates:
+        if first_clause[0] <= mention.start < first_clause[1] and not mention.effective:
+            return mention
+    return None
+
+
+def dates_for(ctx: SentenceContext, trigger: Trigger, occurrences: list[Trigger]) -> list[DateMention]:
+    """The dates that belong to `trigger`'s happening.
+
+    Its own: those nearer to one of its type's words than to any other type's, and the
+    day the sentence says the news was told ("…, the companies said on 1 July 2021"), which
+    belongs to every happening in it. Failing those, the sentence's leading date — but past
+    a clause "X后" / "after X" only to the year: "2018年8月，远景收购…后，已宣布在无锡建设…"
+    dates the acquisition 2018-08 and the announcement that came after it only to 2018.
+    """
+    told = [d for d in ctx.dates if _is_report_date(ctx, d)]
+    own = [d for d in ctx.dates if d not in told
+           and ctx.nearest_type(d.start, occurrences) == trigger.type]
+    if own or told:
+        return own + told
+    leading = _leading_date(ctx, occurrences)
+    if leading is None:
+        return []
+    clauses = ctx.sentence.clauses
+    for index in range(1, ctx.sentence.clause_of(trigger.start)):
+        if _AFTER_CLAUSE.search(ctx.text[clauses[index][0]:clauses[index][1]]):
+            year = PartialDate(year=leading.date.year)
+            return [DateMention(year, leading.start, leading.end, leading.relative, leading.target, False)]
+    return [leading]
+
+
+_REPORT_VERB = re.compile(r"\b(?:said|says|announced|told|confirmed|stated)(?:\s+on)?\s*$", re.I)
+
+
+def _is_report_date(ctx: SentenceContext, mention: DateMention) -> bool:
+    """"the carmaker said on Tuesday": the day the news was told, not the happening's."""
+    return bool(_REPORT_VERB.search(ctx.text[max(ctx.sentence.start, mention.start - 16):mention.start]))
+
+
+def choose_date(ctx: SentenceContext, own: list[DateMention], trigger: Trigger
+                 ) -> tuple[PartialDate | None, bool, bool, bool, PartialDate | None]:
+    """(date, from text, is target, relative, effective date) for a trigger.
+
+    A date written for the happening beats the day it was reported ("will close the plant
+    at the end of February 2025, the carmaker said on Tuesday" is a February 2025 target);
+    a target beats nothing; and the publication day is the last resort. Among targets the
+    latest wins: a project's last milestone ("start production in 2025") is its goal.
+    """
+    effective = next((d.date for d in own if d.effective), None)
+    plain = [d for d in own if not d.effective]
+    told = [d for d in plain if _is_report_date(ctx, d) and not d.target]
+    happened = [d for d in plain if not d.target and d not in told]
+    targets = [d for d in plain if d.target]
+    if happened:
+        best = min(happened, key=lambda d: abs(d.start - trigger.start))
+        return best.date, True, False, best.relative, effective
+    if told and not targets:
+        return told[0].date, True, False, told[0].relative, effective
+    if targets:
+        latest = max(targets, key=lambda d: d.date.sort_key())
+        return latest.date, True, True, False, effective
+    if effective is not None and trigger.type != "policy":
+        return effective, True, True, False, None
+    if ctx.published is None:
+        return None, False, False, False, effective
+    day = ctx.published
+    return PartialDate(year=day.year, month=day.month, day=day.day), False, False, False, effective
+
+
+def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None, from_text: bool,
+            target: bool) -> str:
+    """The status the sentence gives the happening; see `feeds.extract.triggers.status_near`."""
+    not_future = frozenset(m.start - 1 for m in ctx.mentions)
+    clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
+    ignore = frozenset({"paused"}) if trigger.type == "factory_closure" else frozenset()
+    cue = status_near(ctx.cues, trigger, not_future, ignore)
+    if cue == "paused":
+        return "cancelled"  # 暂停扩建 / "paused the expansion": off, for now
+    if cue in ("cancelled", "rumored"):
+        return cue
+    if target:
+        return "announced"
+    in_after_clause = bool(_AFTER_CLAUSE.search(ctx.text[clause[0]:clause[1]]))
+    if PAST_TRIGGER.search(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
+        if cue not in ("approved",):
+            return "completed" if trigger.type != "factory" else "started"
+    if cue is not None:
+        return cue
+    if trigger.flavour == "construct":
+        return "started"
+    if trigger.flavour == "produce":
+        return "completed"
+    if (from_text and value is not None and ctx.published is not None and value.end <= ctx.published
+            and trigger.type in _INSTANT):
+        return "completed"
+    return "announced"
+
+
+_LOOKING_BACK = re.compile(
+    r"此前|以前|早前|曾经|曾|过去"
+    r"|\b(?:previously|earlier|formerly|once|had\s+(?:been\s+)?\w+ed|has\s+long)\b", re.I)
+
+
+def looks_back(ctx: SentenceContext, trigger: Trigger) -> bool:
+    """True when the clause says the happening lies in the past without saying when
+    ("曾获得大众汽车的投资", "had previously supplied"): the publication day would be a lie."""
+    clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
+    return bool(_LOOKING_BACK.search(ctx.text, clause[0], trigger.start))

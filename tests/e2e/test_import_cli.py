@@ -1,0 +1,234 @@
+"""`timeline import FILE...` as a curator runs it on tests/data/documents/.
+
+Articles go through extraction and give events dated when they happened; a company note
+adds its aliases and turns each History row into a dated event about the company; JSON and
+CSV files of events import whole or not at all; importing anything twice appends nothing;
+a bad file exits 2 naming its line while the other files of the command are imported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, write_config
+
+DOCUMENTS = Path(__file__).resolve().parent.parent / "data" / "documents"
+
+# The companies the sample documents name beyond those every test starts with.
+EXTRA_COMPANIES = """
+[[companies]]
+id = "sequoia-china"
+name = "Sequoia Capital China"
+aliases = ["红杉资本中国", "红杉中国", "红杉资本中国基金", "Sequoia China"]
+country = "CN"
+
+[[companies]]
+id = "uk-government"
+name = "UK Government"
+country = "GB"
+
+[[companies]]
+id = "a123"
+name = "A123 Systems"
+country = "US"
+"""
+
+GOOD_FILES = ("news-zh-aesc-sequoia.md", "article-en.md", "article-en.html", "article-en.txt",
+              "company-note-aesc.md", "company-note-zh.md", "events-good.json", "events-good.csv",
+              "events-export.json")
+
+
+# Names the project's config.toml gives these companies and the articles use.
+EXTRA_ALIASES = [("envision", "远景"), ("envision", "远景科技集团"), ("nissan", "日产汽车")]
+
+
+@pytest.fixture
+def curator(cli: Cli) -> Cli:
+    write_config(cli.config.parent, EXTRA_COMPANIES)
+    done = cli("init")
+    assert done.exit_code == 0, done.stderr
+    for company, alias in EXTRA_ALIASES:
+        assert cli("companies", "alias", company, alias).exit_code == 0
+    return cli
+
+
+def doc(name: str) -> str:
+    return str(DOCUMENTS / name)
+
+
+def import_json(cli: Cli, *files: str) -> tuple[int, dict[str, object], str]:
+    result = cli("import", *files, "--format", "json")
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def timeline_of(cli: Cli, company: str) -> list[dict[str, object]]:
+    result = cli("show", company, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    found: list[dict[str, object]] = json.loads(result.stdout)
+    return found
+
+
+def titles(cli: Cli) -> set[str]:
+    return {str(e["title"]) for e in json.loads(cli("events", "--format", "json").stdout)}
+
+
+def one(events: list[dict[str, object]], **wanted: object) -> dict[str, object]:
+    found = [e for e in events if all(e.get(k) == v for k, v in wanted.items())]
+    assert len(found) == 1, (wanted, [(e["type"], e["date"], e["title"]) for e in events])
+    return found[0]
+
+
+def test_a_chinese_article_gives_events_dated_when_they_happened(curator: Cli) -> None:
+    code, summary, stderr = import_json(curator, doc("news-zh-aesc-sequoia.md"))
+    assert code == 0, stderr
+    assert summary["fetched"] == 1 and int(summary["accepted"]) >= 2  # type: ignore[call-overload]
+    events = timeline_of(curator, "aesc")
+    # "2018年8月，远景收购日产汽车旗下AESC电池业务" in an article of 2019-01-02.
+    acquisition = one(events, type="acquisition")
+    assert (acquisition["date"], acquisition["precision"]) == ("2018-08", "month")
+    assert {(c["id"], c["role"]) for c in acquisition["companies"]} == {  # type: ignore[attr-defined]
+        ("envision", "acquirer"), ("aesc", "target"), ("nissan", "seller")}
+    [source] = acquisition["sources"]  # type: ignore[misc]
+    assert source["published"] == "2019-01-02T12:23:20Z" and "2018年8月" in source["quote"]
+    partnership = one(events, type="partnership")
+    assert (partnership["date"], partnership["precision"]) == ("2019-01-02", "day")
+    assert "sequoia-china" in {c["id"] for c in partnership["companies"]}  # type: ignore[attr-defined]
+
+
+def test_a_company_note_adds_its_aliases_and_dates_each_history_row(curator: Cli) -> None:
+    code, summary, stderr = import_json(curator, doc("company-note-zh.md"), doc("company-note-aesc.md"))
+    assert code == 0, stderr
+    [aesc] = [c for c in json.loads(curator("companies", "list", "--format", "json").stdout)
+              if c["id"] == "aesc"]
+    assert "远景动力公司" in aesc["aliases"]  # "别名：AESC、远景动力公司" in the note
+    assert curator("show", "远景动力公司").exit_code == 0
+    events = timeline_of(curator, "aesc")
+    # Each row, at the precision its date cell was written with, about the company.
+    for date, precision, etype in [("2007", "year", "founding"), ("2011-09", "month", "factory"),
+                                   ("2017", "year", "acquisition"), ("2019", "year", "rebrand"),
+                                   ("2019-01-02", "day", "investment")]:
+        event = one(events, date=date, type=etype)
+        assert event["precision"] == precision
+        assert "aesc" in {c["id"] for c in event["companies"]}  # type: ignore[attr-defined]
+    sold = one(events, date="2017", type="acquisition")
+    assert {(c["id"], c["role"]) for c in sold["companies"]} == {  # type: ignore[attr-defined]
+        ("nissan", "seller"), ("envision", "acquirer"), ("aesc", "target")}
+    assert sold["title"] == "Nissan sold to Envision Group"
+    # "2007 | Founded as Nissan-NEC JV" and "2007 | 日产与NEC合资成立AESC": one event, two sources.
+    assert len(one(events, date="2007", type="founding")["sources"]) == 2  # type: ignore[arg-type]
+    # A row that reports no event type is named, with its line, for the curator to add.
+    [aesc_note] = [f for f in summary["files"] if f["file"].endswith("company-note-aesc.md")]  # type: ignore[union-attr]
+    assert aesc_note["errors"] == [f"{doc('company-note-aesc.md')}:28: no event type recognised in "
+                                   "'Major expansion underway'; add it with `timeline add`"]
+
+
+def test_a_chinese_history_row_of_an_acquisition_becomes_an_event(curator: Cli) -> None:
+    code, _, stderr = import_json(curator, doc("company-note-zh.md"))
+    assert code == 0, stderr
+    event = one(timeline_of(curator, "aesc"), date="2018-08", type="acquisition")
+    assert event["precision"] == "month"
+
+
+def test_json_and_csv_files_of_events_import(curator: Cli) -> None:
+    code, summary, stderr = import_json(curator, doc("events-good.json"))
+    assert code == 0, stderr
+    assert (summary["items"], summary["accepted"], summary["failed"]) == (5, 5, 0)
+    events = json.loads(curator("events", "--format", "json").stdout)
+    acquired = one(events, id="ev-aesc-acquired")
+    assert (acquired["date"], acquired["stake_pct"], acquired["status"]) == ("2018-08", 80.0, "completed")
+    assert acquired["sources"][0]["url"] == "https://news.example/2018/08/aesc"  # type: ignore[index]
+    wuxi = one(events, type="factory", date="2019-01")
+    assert wuxi["capacity_gwh"] == 20.0 and wuxi["location"]["city"] == "Wuxi"  # type: ignore[index]
+    filing = one(events, type="bankruptcy")
+    assert (filing["date"], filing["precision"], filing["date_note"]) == ("2015", "year", "late")
+
+    # The same events as CSV: the row with an explicit id is already there.
+    code, summary, stderr = import_json(curator, doc("events-good.csv"))
+    assert code == 0, stderr
+    assert (summary["items"], summary["accepted"], summary["duplicates"]) == (5, 4, 1)
+
+
+def test_reimporting_any_file_appends_nothing(curator: Cli) -> None:
+    files = [doc(name) for name in GOOD_FILES]
+    code, first, stderr = import_json(curator, *files)
+    assert code == 0, stderr
+    assert first["fetched"] == len(files) and first["failed"] == 0
+    length = curator.records()
+    code, again, stderr = import_json(curator, *files)
+    assert code == 0, stderr
+    assert curator.records() == length
+    assert (again["fetched"], again["not_modified"]) == (0, len(files))
+    assert (again["proposed"], again["accepted"], again["sources_added"]) == (0, 0, 0)
+    for name in GOOD_FILES:  # one file at a time, too
+        assert curator("import", doc(name)).exit_code == 0
+    assert curator.records() == length
+
+
+BAD_FILES = [
+    ("events-bad-date.csv", "line 5: date: month 13", "AESC plans a line in Wuxi"),
+    ("events-bad-type.json", "line 4 (item 4): type: unknown event type 'merger'", "Another line"),
+    ("events-bad-role.csv", "line 3: company: role 'buyer'", None),
+    ("events-negative-capacity.json", "line 4 (item 2): capacity_gwh: -5 is negative", None),
+    ("events-syntax-error.json", "line 3: is not valid JSON", None),
+    ("events-many-problems.csv", "line 8: capacity_gwh: 'lots' is not a number", None),
+]
+
+
+@pytest.mark.parametrize("bad, message, absent", BAD_FILES)
+def test_a_bad_row_names_its_line_exits_2_and_the_other_files_are_imported(
+        curator: Cli, bad: str, message: str, absent: str | None) -> None:
+    result = curator("import", doc(bad), doc("events-good.json"), doc("news-zh-aesc-sequoia.md"))
+    assert result.exit_code == 2
+    assert f"error: {doc(bad)}" in result.stderr and message in result.stderr
+    present = titles(curator)
+    assert "Envision acquires AESC from Nissan" in present  # events-good.json, after the bad file
+    assert any(e["type"] == "partnership" for e in timeline_of(curator, "sequoia-china"))
+    if absent is not None:
+        assert absent not in present
+    # The good files were imported and stay imported; the bad one still refuses.
+    length = curator.records()
+    assert curator("import", doc(bad)).exit_code == 2
+    assert curator.records() == length
+
+
+def test_a_row_naming_an_unknown_company_refuses_the_whole_file(curator: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "events.csv"
+    bad.write_text("type,date,title,companies\n"
+                   "factory,2023-04,Northvolt opens a plant in Skellefteå,northvolt\n"
+                   "factory,2023-05,A plant of a company nobody registered,acme-batteries\n",
+                   encoding="utf-8")
+    length = curator.records()
+    result = curator("import", str(bad))
+    assert result.exit_code == 2
+    assert "line 3" in result.stderr and "acme-batteries" in result.stderr
+    assert curator.records() == length
+    assert timeline_of(curator, "northvolt") == []
+
+
+def test_a_note_giving_another_companys_name_as_an_alias_writes_nothing(curator: Cli, tmp_path: Path) -> None:
+    note = tmp_path / "northvolt.md"
+    note.write_text("---\ntype: company\nid: northvolt\nname: Northvolt\n"
+                    "aliases: [Northvolt AB, 宁德时代]\n---\n# Northvolt\n\n## History\n\n"
+                    "| Year | Event |\n|------|-------|\n| 2016 | Founded in Stockholm |\n", encoding="utf-8")
+    length = curator.records()
+    result = curator("import", str(note))
+    assert result.exit_code == 2
+    assert "'宁德时代' already belongs to 'catl'" in result.stderr
+    assert curator.records() == length  # not even the alias that was free, nor the history
+    assert curator("show", "Northvolt AB").exit_code == 2
+
+
+def test_import_json_summary_and_no_progress_bar_off_a_terminal(curator: Cli) -> None:
+    files = [doc(name) for name in GOOD_FILES[:6]]
+    result = curator("import", *files, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert {"fetched", "not_modified", "failed", "items", "proposed", "accepted", "duplicates"} <= set(summary)
+    assert (summary["fetched"], summary["not_modified"], summary["failed"]) == (6, 0, 0)
+    assert summary["accepted"] > 0 and summary["duplicates"] == 0
+    assert [f["status"] for f in summary["files"]] == ["imported"] * 6
+    for text in ("%|", "it/s", "item/s", "import:"):
+        assert text not in result.stderr
