@@ -43,16 +43,12 @@ class FeedOutcome:
 
 
 @dataclass
-class PollSummary:
+class PollSummary(IntakeSummary):
+    """A poll's totals: what the fetches did, plus the intake counts of every feed."""
+
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0
-    items: int = 0
-    new_items: int = 0
-    proposed: int = 0
-    accepted: int = 0
-    sources_added: int = 0
-    duplicates: int = 0
     skipped: int = 0
     feeds: list[FeedOutcome] = field(default_factory=list)
 
@@ -60,9 +56,7 @@ class PollSummary:
         data = asdict(self)
         data["feeds"] = [
             {"feed": o.feed, "status": o.status, "error": o.error, "warnings": o.warnings,
-             "items": o.summary.items, "new_items": o.summary.new_items,
-             "proposed": o.summary.proposed, "accepted": o.summary.accepted,
-             "duplicates": o.summary.duplicates, "errors": o.summary.errors}
+             **{k: v for k, v in asdict(o.summary).items()}}
             for o in self.feeds
         ]
         return data
@@ -71,19 +65,9 @@ class PollSummary:
         self.feeds.append(outcome)
         if outcome.status == "ok":
             self.fetched += 1
-        elif outcome.status == "not_modified":
-            self.not_modified += 1
-        elif outcome.status == "failed":
-            self.failed += 1
-        elif outcome.status == "skipped":
-            self.skipped += 1
-        s = outcome.summary
-        self.items += s.items
-        self.new_items += s.new_items
-        self.proposed += s.proposed
-        self.accepted += s.accepted
-        self.sources_added += s.sources_added
-        self.duplicates += s.duplicates
+        elif outcome.status in ("not_modified", "failed", "skipped"):
+            setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        self.add(outcome.summary)
 
 
 def alias_index(app: App) -> AliasIndex:

@@ -136,20 +136,20 @@ class Settings(Section):
     @field_validator("feeds")
     @classmethod
     def _unique_feeds(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
-        names = [f.name for f in feeds]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"feed names must be unique; repeated: {', '.join(duplicates)}")
+        _refuse_repeats("feed names", [f.name for f in feeds])
         return feeds
 
     @field_validator("companies")
     @classmethod
     def _unique_companies(cls, companies: list[CompanySpec]) -> list[CompanySpec]:
-        ids = [c.id for c in companies]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"company ids must be unique; repeated: {', '.join(duplicates)}")
+        _refuse_repeats("company ids", [c.id for c in companies])
         return companies
+
+
+def _refuse_repeats(what: str, values: list[str]) -> None:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
 
 
 def _where(error: Any) -> str:
