@@ -51,7 +51,8 @@ _STAKE = re.compile(
     re.I,
 )
 _JOBS = re.compile(
-    rf"(?<!cut\s)(?<!cuts\s)(?<!off\s)(?:up\s+to\s+|about\s+|around\s+|some\s+|more\s+than\s+|over\s+|nearly\s+|almost\s+)?"
+    rf"(?<!cut\s)(?<!cuts\s)(?<!off\s)(?:up\s+to\s+|about\s+|around\s+|some\s+|more\s+than\s+|over\s+"
+    rf"|nearly\s+|almost\s+)?"
     rf"(?P<n>{_NUM})\s*(?P<s>thousand|k\b)?\s+(?:new\s+|direct\s+|skilled\s+|local\s+|full-time\s+)?"
     rf"(?:jobs|workers|employees|positions|staff|roles|people)\b"
     rf"|(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:个|名)?(?:工作岗位|就业岗位|岗位|就业机会|员工|工人|雇员|职位)"
@@ -60,7 +61,8 @@ _JOBS = re.compile(
 )
 _JOBS_CUT = re.compile(
     rf"(?:cut(?:s|ting)?|lay(?:s|ing)?\s+off|laid\s+off|shed(?:s|ding)?|eliminat(?:e|es|ed|ing))\s+"
-    rf"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|up\s+to\s+|more\s+than\s+)?(?P<n>{_NUM})\s*(?P<s>thousand|k\b)?"
+    rf"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|up\s+to\s+"
+    rf"|more\s+than\s+)?(?P<n>{_NUM})\s*(?P<s>thousand|k\b)?"
     rf"|(?P<yn>{_NUM})\s*(?P<ys>thousand|k\b)?\s+(?:jobs|workers|employees|positions|staff|roles|people)\b"
     rf"(?=[^.;]{{0,40}}\b(?:cut|lost|affected|redundan|laid\s+off|lose|go)\w*)"
     rf"|(?:裁员|裁减|裁撤|削减|减少)\s*(?:约|近|超过)?\s*(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:个|名)?(?:人|岗位|个岗位|工作岗位|员工)?",

@@ -33,18 +33,22 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     # closures before factories: "close its Skellefteå plant"
     ("factory_closure", "close", True,
      r"\b(?:clos(?:e|es|ed|ing)|shut(?:s|ting)?(?:\s+down)?|shutter(?:s|ed|ing)?|mothball(?:s|ed|ing)?)"
-     r"(?:\s+[^\s,.;]+){0,5}?\s+(?:giga)?(?:plants?|factory|factories|facilit(?:y|ies)|sites?|production\s+lines?|operations|gigafactory)\b"),
+     r"(?:\s+[^\s,.;]+){0,5}?\s+(?:giga)?(?:plants?|factory|factories|facilit(?:y|ies)|sites?"
+     r"|production\s+lines?|operations|gigafactory)\b"),
     ("factory_closure", "close", True,
-     r"\b(?:plant|factory|facility|site|gigafactory)\s+(?:will\s+|would\s+|is\s+to\s+|to\s+|was\s+|has\s+been\s+|had\s+been\s+)?"
+     r"\b(?:plant|factory|facility|site|gigafactory)\s+(?:will\s+|would\s+|is\s+to\s+|to\s+|was\s+"
+     r"|has\s+been\s+|had\s+been\s+)?"
      r"(?:be\s+)?(?:close|closes|closed|closing|shut|shuts|shutting)\b"),
     ("factory_closure", "close", True,
-     r"\b(?:halt(?:s|ed|ing)?|ceas(?:e|es|ed|ing)|stop(?:s|ped|ping)?|suspend(?:s|ed|ing)?|wind(?:s|ing)?\s+down|wound\s+down)"
+     r"\b(?:halt(?:s|ed|ing)?|ceas(?:e|es|ed|ing)|stop(?:s|ped|ping)?|suspend(?:s|ed|ing)?|wind(?:s"
+     r"|ing)?\s+down|wound\s+down)"
      r"\s+(?:all\s+|its\s+|the\s+|cell\s+|battery\s+)*(?:production|manufacturing|operations)\b"),
     ("factory_closure", "close", True, r"\b(?:plant|factory)\s+closures?\b|\bclosures?\s+of\b"),
     ("factory_closure", "close", True, r"关闭|关停|停产|停工|关厂|停止生产|暂停生产"),
     ("factory_closure", "jobs", False,
      r"\blay(?:s|ing)?\s+off\b|\blaid\s+off\b|\blayoffs?\b|\bjob\s+cuts?\b|\bredundanc(?:y|ies)\b"
-     r"|\bcut(?:s|ting)?\s+(?:about\s+|around\s+|some\s+|nearly\s+)?[\d,.]+(?:\s+(?:thousand|million))?\s+(?:jobs|positions|workers|employees|staff)\b"
+     r"|\bcut(?:s|ting)?\s+(?:about\s+|around\s+|some\s+|nearly\s+)?[\d,.]+(?:\s+(?:thousand"
+     r"|million))?\s+(?:jobs|positions|workers|employees|staff)\b"
      r"|裁员|裁撤|裁减"),
     # bankruptcy
     ("bankruptcy", "chapter", True, r"\bChapter\s+(?:11|7|15)\b"),
@@ -64,7 +68,8 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
      r"|(?<!新车)(?<!车型)(?<!产品)上市(?!公司)(?!车型)(?!新车)(?!企业)(?!以来)"),
     # policy
     ("policy", "tariff", True,
-     r"\btariffs?\b|\b(?:countervailing|anti-subsidy|anti-dumping|import|customs|provisional|definitive|additional|extra)\s+(?:duties|duty)\b"
+     r"\btariffs?\b|\b(?:countervailing|anti-subsidy|anti-dumping|import|customs|provisional|definitive"
+     r"|additional|extra)\s+(?:duties|duty)\b"
      r"|\banti-subsidy\s+(?:investigation|probe)\b|\bduties\s+on\b|反补贴税|反补贴调查|反补贴|反倾销|惩罚性关税|关税|加征"),
     ("policy", "tax_credit", True,
      r"\btax\s+credits?\b|\btax\s+breaks?\b|\btax\s+incentives?\b|税收抵免|税收优惠|减免税|购置税减免|免征"),
@@ -80,7 +85,8 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     # leadership
     ("leadership_change", "appoint", True,
      r"\bappoint(?:s|ed|ing|ment)?\b|\bpromoted\s+to\b|\bhired\b(?=(?:[^.]|\.(?=\d)){0,40}\bas\b)"
-     r"|\bnamed\s+(?:as\s+)?(?:its\s+|the\s+|a\s+|new\s+|interim\s+|acting\s+)*(?:chief|CEO|CFO|CTO|COO|chair|chairman|chairwoman|president|head|managing\s+director)\b"
+     r"|\bnamed\s+(?:as\s+)?(?:its\s+|the\s+|a\s+|new\s+|interim\s+|acting\s+)*(?:chief|CEO|CFO|CTO|COO|chair"
+     r"|chairman|chairwoman|president|head|managing\s+director)\b"
      r"|\bwill\s+(?:become|be)\s+(?:its\s+|the\s+)?(?:new\s+)?(?:CEO|chief\s+executive|chair|chairman|president)\b"
      r"|\bsucceed(?:s|ed|ing)?\b(?=(?:[^.]|\.(?=\d)){0,60}\b(?:as|CEO|chief|chair|chairman|president)\b)"
      r"|出任|任命|接任|履新|聘任|聘请|将担任|接替|继任|新任(?=[^，。]{0,6}(?:董事长|总裁|首席执行官|CEO|总经理))"),
@@ -90,23 +96,27 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     # founding and rebrand
     ("founding", "founded", True,
      r"\b(?:co-)?founded\b|\b(?:was|were|been|being)\s+(?:established|set\s+up|formed|incorporated|created)\b"
-     r"|\b(?:established|set\s+up|formed|incorporated)\s+in\s+(?=\d{4})|\bsince\s+its\s+(?:founding|establishment|inception)\b"
+     r"|\b(?:established|set\s+up|formed|incorporated)\s+in\s+(?=\d{4})|\bsince\s+its\s+(?:founding"
+     r"|establishment|inception)\b"
      r"|注册成立|成立(?!合资)(?!了合资)|创立|创办|创建|组建|诞生"),
     ("rebrand", "rename", True,
      r"\brenam(?:e|es|ed|ing)\b|\bre-?brand(?:s|ed|ing)?\b|\bchang(?:e|es|ed|ing)\s+(?:its|their)\s+name\b"
      r"|更名|改名|易名|品牌升级为"),
     # supply before acquisition ("sells batteries to" is a supply, "sells its unit to" a sale)
     ("supply_deal", "supply", True,
-     r"\b(?:sell|sells|selling|sold)\s+(?:[^\s.;]+\s+){0,3}?(?:batter(?:y|ies)|cells|packs|modules|cathodes?|anodes?|lithium)\b"),
+     r"\b(?:sell|sells|selling|sold)\s+(?:[^\s.;]+\s+){0,3}?(?:batter(?:y|ies)|cells|packs|modules|cathodes?"
+     r"|anodes?|lithium)\b"),
     ("supply_deal", "buy", True,
      r"\b(?:buy|buys|buying|bought|purchas(?:e|es|ed|ing)|sourc(?:e|es|ed|ing)|order(?:s|ed)?)\s+(?:[^\s.;]+\s+){0,4}?"
      r"(?:batter(?:y|ies)|cells|packs|Megapacks?)\s+from\b"),
     ("supply_deal", "deal", True,
-     r"\bsupply\s+(?:deal|agreement|contract|pact|arrangement)s?\b|\b(?:deal|agreement|contract|order)s?\s+to\s+(?:supply|provide|deliver)\b"
+     r"\bsupply\s+(?:deal|agreement|contract|pact|arrangement)s?\b|\b(?:deal|agreement|contract"
+     r"|order)s?\s+to\s+(?:supply|provide|deliver)\b"
      r"|\bofftake\b|\bpurchase\s+agreement\b"
      r"|供货协议|供应协议|供应合同|采购协议|采购合同|采购订单|长期供货|独家供应|供货|订单|定点"),
     ("supply_deal", "supply", True,
-     r"\b(?:will|to|would|agreed\s+to|set\s+to)\s+(?:supply|provide|deliver)\b|供应(?!链)|配套|提供(?=[^，。]{0,12}(?:电池|电芯|储能))"),
+     r"\b(?:will|to|would|agreed\s+to|set\s+to)\s+(?:supply|provide|deliver)\b|供应(?!链)|配套"
+     r"|提供(?=[^，。]{0,12}(?:电池|电芯|储能))"),
     ("supply_deal", "supply", False, r"\bsuppl(?:y|ies|ied|ying)\b(?!\s+chains?)"),
     ("supply_deal", "buy", True, r"采购(?!部)"),
     ("supply_deal", "supplier", False, r"\bsuppliers?\b|供应商"),
@@ -115,14 +125,18 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
      r"\bacquir(?:e|es|ed|ing)\b|\bacquisitions?\b|\btakeovers?\b|\btak(?:e|es|ing)\s+over\b|\btook\s+over\b"
      r"|\bbuy(?:s|ing)?\s+out\b|\bbought\s+out\b|\bbuyouts?\b|\bmerg(?:e|es|ed|ing)\s+with\b|\bmergers?\b"),
     ("acquisition", "buy", True,
-     r"\b(?:buy|buys|buying|bought|purchas(?:e|es|ed|ing))\b(?=(?:\s+[^\s.,;]+){0,6}?\s+(?:stakes?|shares|business(?:es)?|units?"
+     r"\b(?:buy|buys|buying|bought|purchas(?:e|es|ed|ing))\b(?=(?:\s+[^\s.,;]+){0,6}?\s+(?:stakes?|shares"
+     r"|business(?:es)?|units?"
      r"|divisions?|company|maker|firm|startup|start-up|operations|assets|subsidiary|plants?|factory)\b)"
-     r"|\b(?:buy|buys|buying|bought)\b(?=\s+(?:(?:the|collapsed|struggling|rival|troubled|bankrupt|its|a)\s+){0,2}(?-i:[A-Z]))"),
+     r"|\b(?:buy|buys|buying|bought)\b(?=\s+(?:(?:the|collapsed|struggling|rival|troubled|bankrupt|its"
+     r"|a)\s+){0,2}(?-i:[A-Z]))"),
     ("acquisition", "sell", True,
-     r"\b(?:sell|sells|selling|sold|divest(?:s|ed|ing|iture)?|offload(?:s|ed|ing)?)\b(?=(?:\s+[^\s.,;]+){0,6}?\s+(?:stakes?|shares"
+     r"\b(?:sell|sells|selling|sold|divest(?:s|ed|ing|iture)?|offload(?:s|ed"
+     r"|ing)?)\b(?=(?:\s+[^\s.,;]+){0,6}?\s+(?:stakes?|shares"
      r"|business(?:es)?|units?|divisions?|company|operations|assets|subsidiary|plants?|factory|arm|holding|to)\b)"),
     ("acquisition", "stake", True,
-     r"\b(?:stakes?|shareholdings?|equity\s+interest)\s+in\b|\b(?:largest|biggest|controlling|majority|minority)\s+(?:shareholder|stake(?:holder)?)\b"),
+     r"\b(?:stakes?|shareholdings?|equity\s+interest)\s+in\b|\b(?:largest|biggest|controlling|majority"
+     r"|minority)\s+(?:shareholder|stake(?:holder)?)\b"),
     ("acquisition", "buy", True, r"收购|并购|购入|购得|买下|入股|接盘|收入囊中"),
     ("acquisition", "sell", True, r"出售|卖给|卖予|售予|转让|剥离"),
     ("acquisition", "stake", True, r"(?:认购|受让|取得|获得)[^，。；]{0,25}?(?:股权|股份)|第一大股东|控股股东"),
@@ -132,7 +146,8 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     ("partnership", "license", True,
      r"\blicens(?:e|es|ed|ing)\b|\blicence\b|技术授权|技术许可|专利授权|许可协议|授权(?=[^，。]{0,10}技术)"),
     ("partnership", "rnd", True,
-     r"\bco-develop(?:s|ed|ing|ment)?\b|\bjointly\s+develop\b|\b(?:R&D|research)\s+(?:partnership|collaboration|cooperation)\b"
+     r"\bco-develop(?:s|ed|ing|ment)?\b|\bjointly\s+develop\b|\b(?:R&D|research)\s+(?:partnership"
+     r"|collaboration|cooperation)\b"
      r"|联合研发|共同研发|合作研发|联合开发|共同开发"),
     ("partnership", "strategic", True,
      r"\bstrategic\s+(?:partnership|cooperation|alliance|collaboration)\b|\bcooperation\s+agreement\b"
@@ -146,7 +161,8 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
      r"\b(?:funding|financing|investment|equity)\s+rounds?\b|\bround\s+of\s+(?:funding|financing)\b|\bseries\s+[A-H]\b"
      r"|\bseed\s+round\b|\bcapital\s+(?:injection|increase)\b"),
     ("investment", "receive", True,
-     r"\brais(?:e|es|ed|ing)\b(?=(?:[^.;]|\.(?=\d)){0,50}\b(?:funding|financing|from|investors|round|capital|placement)\b)"
+     r"\brais(?:e|es|ed|ing)\b(?=(?:[^.;]|\.(?=\d)){0,50}\b(?:funding|financing|from|investors|round|capital"
+     r"|placement)\b)"
      r"|\bsecur(?:e|es|ed|ing)\b(?=(?:[^.;]|\.(?=\d)){0,50}\b(?:funding|financing|investment)\b)"),
     ("investment", "invest", True, r"\binvest(?:s|ed|ing)?\b|战略投资|注资|增资"),
     ("investment", "lead", True, r"领投"),
@@ -160,13 +176,17 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
      r"|\b(?:start(?:s|ed)?|began|begin(?:s)?|commenc(?:e|es|ed))\s+construction\b"
      r"|\bconstruction\s+(?:will\s+)?(?:start|starts|started|begin|begins|began)\b|开工|动工|奠基|开建|破土"),
     ("factory", "produce", True,
-     r"\b(?:start(?:s|ed|ing)?|begin(?:s|ning)?|began|commenc(?:e|es|ed|ing))\s+(?:mass\s+|volume\s+|cell\s+|battery\s+|series\s+)?production\b"
+     r"\b(?:start(?:s|ed|ing)?|begin(?:s|ning)?|began|commenc(?:e|es|ed|ing))\s+(?:mass\s+|volume\s+|cell\s+"
+     r"|battery\s+|series\s+)?production\b"
      r"|\b(?:start(?:s|ed)?|begin(?:s)?|began|commenc(?:e|es|ed))\s+(?:producing|making|manufacturing)\b"
-     r"|\bproduction\s+(?:started|began|begins|starts|will\s+start|will\s+begin|is\s+expected\s+to\s+(?:start|begin))\b|投产|量产"),
+     r"|\bproduction\s+(?:started|began|begins|starts|will\s+start|will\s+begin|is\s+expected\s+to\s+(?:start"
+     r"|begin))\b|投产|量产"),
     ("factory", "expand", True,
-     r"\bexpan(?:d|ds|ded|ding|sion)\b(?=(?:[^.;]|\.(?=\d)){0,60}\b(?:capacity|plant|factory|gigafactory|GWh)\b)|扩产|扩建|扩能"),
+     r"\bexpan(?:d|ds|ded|ding|sion)\b(?=(?:[^.;]|\.(?=\d)){0,60}\b(?:capacity|plant|factory|gigafactory"
+     r"|GWh)\b)|扩产|扩建|扩能"),
     ("factory", "plant", True,
-     r"\bgiga-?(?:factory|factories|plant)\b|\b(?:battery|cell|cathode|anode|assembly|manufacturing|production|EV|vehicle|Megapack)\s+"
+     r"\bgiga-?(?:factory|factories|plant)\b|\b(?:battery|cell|cathode|anode|assembly|manufacturing|production"
+     r"|EV|vehicle|Megapack)\s+"
      r"(?:plants?|factory|factories|facilit(?:y|ies)|sites?|lines?|hubs?|bases?)\b"
      r"|超级工厂|电池工厂|电池厂|生产基地|产业基地|建厂|生产线|产线"),
     ("factory", "plant", False,
@@ -214,25 +234,31 @@ def _trigger(index: int, match: re.Match[str]) -> Trigger | None:
 _STATUS_WORDS: tuple[tuple[str, str, str], ...] = tuple(
     (status, english, chinese) for status, english, chinese in (
         ("cancelled",
-         r"\b(?:cancel(?:s|led|ed|ing)?|scrap(?:s|ped|ping)?|abandon(?:s|ed|ing)?|call(?:s|ed)?\s+off|shelv(?:e|es|ed|ing)|pull(?:s|ed)?\s+out|terminat(?:e|es|ed|ing))\b",
+         r"\b(?:cancel(?:s|led|ed|ing)?|scrap(?:s|ped|ping)?|abandon(?:s|ed|ing)?|call(?:s|ed)?\s+off"
+         r"|shelv(?:e|es|ed|ing)|pull(?:s|ed)?\s+out|terminat(?:e|es|ed|ing))\b",
          r"取消|终止|放弃|叫停|搁置|撤回"),
         ("paused",
          r"\b(?:paus(?:e|es|ed|ing)|suspend(?:s|ed|ing)?|put\s+on\s+hold|halt(?:s|ed|ing)?)\b",
          r"暂停|暂缓|推迟"),
         ("rumored",
-         r"\b(?:reportedly|(?:is|are)\s+said\s+to|people\s+familiar|sources\s+(?:said|say)|in\s+talks|consider(?:s|ing)|weigh(?:s|ing)|explor(?:es|ing)|rumou?r(?:s|ed)?)\b",
+         r"\b(?:reportedly|(?:is|are)\s+said\s+to|people\s+familiar|sources\s+(?:said|say)|in\s+talks"
+         r"|consider(?:s|ing)|weigh(?:s|ing)|explor(?:es|ing)|rumou?r(?:s|ed)?)\b",
          r"传闻|知情人士|洽谈|或将|有意"),
         ("approved",
          r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)|clearance|green\s+light|sign(?:s|ed)?\s+off)\b",
          r"批准|获批|通过审查|审批通过|核准"),
         ("completed",
-         r"\b(?:complet(?:e|es|ed)|finali[sz](?:e|es|ed)|closed\s+(?:the|its)\s+(?:deal|acquisition|purchase|sale)|has\s+been|have\s+been|took\s+effect|signed\s+into\s+law|went\s+public|previously|earlier)\b",
+         r"\b(?:complet(?:e|es|ed)|finali[sz](?:e|es|ed)|closed\s+(?:the|its)\s+(?:deal|acquisition|purchase"
+         r"|sale)|has\s+been|have\s+been|took\s+effect|signed\s+into\s+law|went\s+public|previously|earlier)\b",
          r"已完成|完成(?!后)|此前|曾经|曾|已于|已经|已|正式生效|宣告|收购了|(?<!将)(?<!将于)正式(?!宣布)"),
         ("started",
-         r"\b(?:began|started|begun|broke\s+ground|under\s+construction|operating|in\s+operation|commenced|ramp(?:s|ing|ed)?\s+up)\b",
+         r"\b(?:began|started|begun|broke\s+ground|under\s+construction|operating|in\s+operation|commenced"
+         r"|ramp(?:s|ing|ed)?\s+up)\b",
          r"开工|动工|投产|量产|在建|正式启动"),
         ("announced",
-         r"\b(?:announc(?:e|es|ed|ing)|plans?|planned|planning|will|to\s+(?:build|acquire|buy|invest|supply|open|create)|agreed|agrees|sign(?:s|ed)?|intends?|aims?|propos(?:e|es|ed)|expects?|would|set\s+to|unveil(?:s|ed)?)\b",
+         r"\b(?:announc(?:e|es|ed|ing)|plans?|planned|planning|will|to\s+(?:build|acquire|buy|invest|supply"
+         r"|open|create)|agreed|agrees|sign(?:s|ed)?|intends?|aims?|propos(?:e|es|ed)|expects?|would|set\s+to"
+         r"|unveil(?:s|ed)?)\b",
          r"宣布|计划|拟|将|预计|签署|签订|达成|规划|有望|公告"),
     )
 )
@@ -245,7 +271,8 @@ _SENTENCE_WIDE = frozenset({"cancelled", "rumored", "paused"})
 
 # Trigger wordings that are themselves in the past tense: the happening has taken place.
 PAST_TRIGGER = re.compile(
-    r"\b(?:acquired|bought|sold|took\s+over|merged|invested|raised|secured|founded|co-founded|established|renamed|rebranded"
+    r"\b(?:acquired|bought|sold|took\s+over|merged|invested|raised|secured|founded|co-founded|established"
+    r"|renamed|rebranded"
     r"|recalled|appointed|stepped\s+down|resigned|succeeded|went\s+public|debuted|filed|entered|closed|shut|laid\s+off"
     r"|imposed|introduced|partnered|licensed|signed|opened)\b", re.I)
 
