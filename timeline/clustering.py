@@ -25,13 +25,11 @@ def company_set(event: dict[str, Any]) -> frozenset[str]:
 
 
 def cluster_key(event: dict[str, Any]) -> str:
-    """A readable key: type, companies, a coarse date and the main figure."""
+    """A coarse, readable key (type, companies, year) that gathers the reports which may
+    be one happening; `best_match` decides, with the date window and the figures. Figures
+    are not in the key, since reports that disagree on them are still one happening."""
     when = parse_date(event["date"])
-    figure = event.get("capacity_gwh") or event.get("fields", {}).get("capacity_gwh")
-    parts = [event["type"], "+".join(sorted(company_set(event))), str(when.year)]
-    if figure:
-        parts.append(f"{float(figure):g}GWh")
-    return "|".join(parts)
+    return "|".join([event["type"], "+".join(sorted(company_set(event))), str(when.year)])
 
 
 def dates_close(a: str, b: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from timeline import companies as co
 from timeline import events as ev
 from timeline import proposals as pr
+from timeline.clustering import best_match, cluster_key
 from timeline.dates import parse_date
 from timeline.errors import (
     DuplicateCompany,
@@ -28,6 +29,7 @@ from timeline.errors import (
 from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, figures_of, validate_draft
 from timeline.projections import ProjectionRunner
 from timeline.queries import LiveQueries
+from timeline.review import ReviewQueries
 from timeline.quantities import parse_capacity, parse_money
 from timeline.records import AppendResult, NewRecord
 from timeline.storage.sqlite import SQLiteRecordStore
@@ -77,6 +79,7 @@ class Timeline:
         self.store = store
         self.runner = runner
         self.queries = LiveQueries(store.db.conn)
+        self.review = ReviewQueries(store.db.conn)
         self.actor = actor
 
     # -- plumbing ---------------------------------------------------------------------
@@ -374,12 +377,28 @@ class Curation(Timeline):
         # The source keeps the figures it gave, whatever the curator set.
         source = {**state["source"], "figures": figures_of(state["event"])}
         stream = pr.stream_of(proposal_id)
+        siblings = self._same_happening(proposal_id, cluster_key(state["event"]), event)
         with self.store.db.transaction() as conn:
             planner = Planner(conn, 1.0, self.meta())
             event_id = planner.accept(proposal_id, event, source, by=self.actor, reason=reason)
-            self.store.append_in(conn, planner.records, expected={stream: 1})
+            for sibling in siblings:
+                planner.accept(sibling["id"], sibling["event"],
+                               {**sibling["source"], "figures": figures_of(sibling["event"])},
+                               by=self.actor, reason=f"the same happening as {proposal_id}")
+            expected = {stream: 1, **{pr.stream_of(s["id"]): 1 for s in siblings}}
+            self.store.append_in(conn, planner.records, expected=expected)
         self.runner.catch_up()
         return event_id
+
+    def _same_happening(self, proposal_id: str, cluster: str,
+                        event: dict[str, Any]) -> list[dict[str, Any]]:
+        """Other pending proposals that report what this one reports: accepted with it, as
+        further sources, so that five low-confidence reports still make one event."""
+        siblings = []
+        for other in self.review.pending_in_cluster(cluster):
+            if other["id"] != proposal_id and best_match(other["event"], [event]) is not None:
+                siblings.append(other)
+        return siblings
 
     def reject_proposal(self, proposal_id: str, reason: str | None = None) -> None:
         self._pending(proposal_id)

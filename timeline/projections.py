@@ -36,12 +36,10 @@ from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore, _statemen
 from timeline.upcasting import upcast
 
 CATCH_UP_BATCH = 2000
-REBUILD_BATCH = 10000
+REBUILD_BATCH = 5000
 # Records per transaction in a rebuild: each commit writes every index page its batches
 # touched, and the indexes on event and company ids are touched all over.
 REBUILD_TRANSACTION = 100000
-# The page cache while rebuilding (KiB): the random-order index of event ids stays in memory.
-REBUILD_CACHE_KIB = 65536
 
 Progress = Callable[[int], None]
 
@@ -52,6 +50,9 @@ class Projection(Protocol):
     def apply(self, conn: sqlite3.Connection, records: list[Record]) -> None:
         """Apply a batch of records (any kinds; ignore what is not yours)."""
         ...
+
+    # Optionally, `indexes_used`: the names of the projection's indexes that `apply` reads
+    # through; a rebuild creates them up front, and every other index at the end.
 
 
 # One encoder, built once (`json.dumps` with options builds one per call); the same text.
@@ -163,7 +164,8 @@ class ProjectionRunner:
         self.projections = list(projections)
 
     def ensure_tables(self) -> bool:
-        """Create missing projection tables; rebuild all if their version changed."""
+        """Create missing projection tables, and the indexes an interrupted rebuild left
+        out; rebuild all if their version changed."""
         row = self.db.conn.execute(
             "SELECT min(version) FROM checkpoints"
         ).fetchone()
@@ -258,7 +260,7 @@ class ProjectionRunner:
         with self.db.transaction() as conn:
             for projection in self.projections:
                 self._create(conn, projection, defer_indexes=True)
-        with _cache_size(self.db.conn, REBUILD_CACHE_KIB), _gc_paused():
+        with _gc_paused():
             applied = self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, progress)
             self._create_missing_indexes()
         return applied
@@ -288,13 +290,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-@contextmanager
-def _cache_size(conn: sqlite3.Connection, kib: int) -> Iterator[None]:
-    before = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(before)}")

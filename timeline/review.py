@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from timeline.clustering import cluster_key
 from timeline.proposals import PROPOSAL_STREAM_PREFIX, fold_proposal
 from timeline.records import Record
 
@@ -27,7 +28,7 @@ class ReviewProjection:
                 " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
                 " state = excluded.state",
                 (proposal_id, state["status"], state["confidence"], state["made_at"],
-                 state["cluster"], json.dumps(state, ensure_ascii=False, separators=(",", ":"))),
+                 cluster_key(state["event"]), json.dumps(state, ensure_ascii=False, separators=(",", ":"))),
             )
 
 

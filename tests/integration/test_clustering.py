@@ -17,6 +17,7 @@ from tests.integration.test_pipeline import CLUSTER, DOCUMENTS, FEEDS, MakeApp, 
 from timeline.bootstrap import App
 from timeline.clustering import best_match, places_agree
 from timeline.commands import EventInput
+from timeline.intake import Draft, ItemSeen
 
 
 def factories_of(app: App, company: str) -> list[dict[str, Any]]:
@@ -161,3 +162,30 @@ def test_places_that_differ_split_and_missing_places_do_not(
 def test_what_makes_two_reports_one_happening(change: dict[str, Any], same: bool) -> None:
     known = _event(**{"capacity_gwh": 100.0, **change})
     assert (best_match(_event(capacity_gwh=100.0), [known]) is not None) is same
+
+
+def _report(n: int, capacity: float) -> tuple[ItemSeen, Draft]:
+    key = f"item:test:{n}"
+    event = {"type": "factory", "date": "2022-08-12", "title": f"CATL plant report {n}",
+             "companies": [{"company": "catl", "role": "operator"}], "capacity_gwh": capacity,
+             "fields": {"capacity_gwh": capacity}, "location": {"country": "HU", "city": "Debrecen"}}
+    source = {"url": f"https://news.example/{n}", "publisher": f"site-{n}", "quote": f"report {n}"}
+    return (ItemSeen(key=key, stream="feed-test", data={"feed": "test"}),
+            Draft(item_key=key, index=0, event=event, source=source, confidence=0.5))
+
+
+def test_accepting_one_waiting_report_accepts_the_others_of_the_same_happening_as_sources(
+        make_app: MakeApp) -> None:
+    app = make_app({})
+    reports = [_report(n, capacity) for n, capacity in enumerate([100.0, 100.0, 90.0])]
+    app.timeline.intake([r[0] for r in reports], [r[1] for r in reports], auto_accept=0.8)
+    waiting = app.review.listing("pending")
+    assert len(waiting) == 3
+
+    app.timeline.accept_proposal(waiting[0]["id"])
+
+    event = debrecen(app)
+    assert sorted(s["publisher"] for s in event["sources"]) == ["site-0", "site-1", "site-2"]
+    assert sorted(s["figures"]["capacity_gwh"] for s in event["sources"]) == [90.0, 100.0, 100.0]
+    assert app.review.listing("pending") == []
+    assert len(app.review.listing("accepted")) == 3

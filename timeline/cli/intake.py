@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import click
 from tqdm import tqdm
 
 from timeline.cli import Context, cli, pass_context
+from timeline.clustering import cluster_key
 from timeline.cli.output import dumps, format_option
 from timeline.commands import parse_company_option, parse_field_option
 from timeline.errors import DocumentError, InputError
@@ -214,12 +216,15 @@ def review_list(ctx: Context, status: str = "pending", limit: int = 100, fmt: st
     if not proposals:
         click.echo(f"No {status} proposals.")
     registry = ctx.app.queries.registry()
+    reports = Counter(cluster_key(p["event"]) for p in proposals)
     for p in proposals:
         event = p["event"]
         names = ", ".join(f"{registry.name(c['company'])} ({c['role']})" for c in event["companies"])
         hints = ", ".join(s["alias"] + "?" for s in p.get("suggestions", []))
+        more = reports[cluster_key(p["event"])] - 1
         click.echo(f"{p['id']}  {p['confidence']:.2f}  {event['date']:<10} {event['type']:<15} "
-                   f"{event['title']}\n{'':<14}{names}{'  suggestions: ' + hints if hints else ''}\n"
+                   f"{event['title']}{f'  (+{more} similar reports)' if more else ''}\n"
+                   f"{'':<14}{names}{'  suggestions: ' + hints if hints else ''}\n"
                    f"{'':<14}“{(p['source'].get('quote') or '')[:160]}” {p['source'].get('url') or ''}")
 
 
