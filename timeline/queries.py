@@ -95,8 +95,8 @@ class LiveQueries:
             return []
         rows = self.conn.execute(
             "SELECT e.state FROM events_fts f JOIN events e ON e.rowid = f.rowid "
-            "WHERE events_fts MATCH ? ORDER BY f.rank LIMIT ?",
-            (expression, limit),
+            "WHERE events_fts MATCH ? AND (? OR e.retracted = 0) ORDER BY f.rank LIMIT ?",
+            (expression, include_retracted, limit),
         )
         registry = self.registry()
         query = Query(include_retracted=include_retracted)

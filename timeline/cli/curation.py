@@ -173,7 +173,11 @@ def add_company(ctx: Context, company_id: str, name: str, aliases: tuple[str, ..
         first = exc.errors()[0]
         raise InvalidField(".".join(str(p) for p in first["loc"]), first["msg"]) from None
     result = ctx.app.timeline.register_company(spec)
-    click.echo(f"Registered {company_id}" if result.written else f"{company_id} was already registered")
+    if result.written:
+        click.echo(f"Registered {company_id}")
+    else:
+        click.echo(f"{company_id} was already registered; nothing changed. "
+                   f"Add names with `timeline companies alias {company_id} NAME`.")
 
 
 @companies.command("alias")
