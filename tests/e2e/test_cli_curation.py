@@ -175,8 +175,8 @@ def test_companies_add_alias_rename_and_list(cli: Cli):
     added = cli("companies", "add", "lges", "--name", "LG Energy Solution", "--alias", "LGES",
                 "--alias", "LG新能源", "--country", "kr")
     assert added.exit_code == 0, added.stderr
-    assert cli("companies", "add", "lges", "--name", "LG Energy Solution").stdout.strip() == \
-        "lges was already registered"
+    assert cli("companies", "add", "lges", "--name", "LG Energy Solution").stdout.startswith(
+        "lges was already registered; nothing changed.")
     assert cli("companies", "alias", "ｌｇｅｓ", "LG에너지솔루션").exit_code == 0
     assert cli("companies", "rename", "lges", "LG Energy").exit_code == 0
     assert cli.records() == before + 3
