@@ -1,0 +1,51 @@
+"""What every benchmark shares: where files go, timing, and how figures are printed."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+OUT = Path(os.environ.get("TIMELINE_BENCH_OUT", Path(__file__).resolve().parent / "out"))
+
+FULL_RECORDS = 1_000_000
+QUICK_RECORDS = 20_000
+
+
+def out_dir() -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    return OUT
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+@contextmanager
+def stopwatch() -> Iterator[Callable[[], float]]:
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+def best_of(rounds: int, run: Callable[[], float]) -> float:
+    """The shortest of several runs: the least disturbed by the rest of the machine."""
+    return min(run() for _ in range(rounds))
+
+
+def ratio_line(name: str, ratio: float, target: str, ok: bool, what: str) -> str:
+    """The one line every benchmark prints per figure, and that the smoke test looks for."""
+    verdict = "ok" if ok else "MISSED"
+    return f"RATIO {name} = {ratio:.3g} ({what}; target {target}: {verdict})"
+
+
+def human(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+Result = dict[str, Any]
