@@ -12,9 +12,9 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-import zhconv
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from timeline.chinese import simplified
 from timeline.records import Record
 
 COMPANY_STREAM_PREFIX = "company-"
@@ -46,9 +46,7 @@ def lookup_key(text: str) -> str:
     """The form under which names are compared: NFKC, casefolded, simplified Chinese."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = _SPACES.sub(" ", folded).strip()
-    if any("\u3400" <= ch <= "\u9fff" for ch in folded):
-        folded = zhconv.convert(folded, "zh-hans")
-    return folded
+    return simplified(folded)
 
 
 def stream_of(company_id: str) -> str:

@@ -15,7 +15,7 @@ interrupted rebuild leaves them missing and `ensure_tables` creates them on the 
 from __future__ import annotations
 
 import gc
-import json
+from timeline.jsontext import dumps, loads
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -55,12 +55,7 @@ class Projection(Protocol):
     # through; a rebuild creates them up front, and every other index at the end.
 
 
-# One encoder, built once (`json.dumps` with options builds one per call); the same text.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
+_dumps = dumps
 
 
 class CompaniesProjection:
@@ -74,7 +69,7 @@ class CompaniesProjection:
                 continue
             company_id = record.stream[len(COMPANY_STREAM_PREFIX):]
             row = conn.execute("SELECT state FROM companies WHERE id = ?", (company_id,)).fetchone()
-            state = fold_company(json.loads(row[0]) if row else None, upcast(record))
+            state = fold_company(loads(row[0]) if row else None, upcast(record))
             if state is None:
                 continue
             conn.execute(
@@ -117,7 +112,7 @@ class EventsProjection:
                 ).fetchone()
                 if row is None:
                     continue
-                rowids[event_id], state = row[0], json.loads(row[1])
+                rowids[event_id], state = row[0], loads(row[1])
             if record.kind == REPORTED:
                 rowids[event_id] = record.position
                 fresh.add(event_id)

@@ -6,7 +6,7 @@ Today's timelines, lookups and searches come from here, fast. Anything "as of" o
 
 from __future__ import annotations
 
-import json
+from timeline.jsontext import loads
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -39,16 +39,16 @@ class LiveQueries:
 
     def registry(self) -> Registry:
         rows = self.conn.execute("SELECT id, state FROM companies")
-        return Registry({row[0]: json.loads(row[1]) for row in rows})
+        return Registry({row[0]: loads(row[1]) for row in rows})
 
     def companies(self, include_merged: bool = False) -> list[dict[str, Any]]:
         rows = self.conn.execute("SELECT state FROM companies ORDER BY id")
-        states = [json.loads(row[0]) for row in rows]
+        states = [loads(row[0]) for row in rows]
         return [s for s in states if include_merged or not s["merged_into"]]
 
     def company(self, company_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT state FROM companies WHERE id = ?", (company_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     def alias_owner(self, alias: str) -> str | None:
         return self.find_company(alias)
@@ -57,7 +57,7 @@ class LiveQueries:
 
     def event_state(self, event_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT state FROM events WHERE id = ?", (event_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     def timeline(self, company_id: str, query: Query) -> list[dict[str, Any]]:
         """Today's timeline of a company and of every company merged into it."""
@@ -70,7 +70,7 @@ class LiveQueries:
             f"WHERE company IN ({marks}))",
             group,
         )
-        states = (json.loads(row[0]) for row in rows)
+        states = (loads(row[0]) for row in rows)
         return select(states, registry, Query(**{**query.__dict__, "company": survivor}))
 
     def events(self, query: Query) -> list[dict[str, Any]]:
@@ -87,7 +87,7 @@ class LiveQueries:
 
     def _states(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(sql, params):
-            yield json.loads(row[0])
+            yield loads(row[0])
 
     def search(self, text: str, limit: int = 50, include_retracted: bool = False) -> list[dict[str, Any]]:
         expression = match_query(text)
@@ -102,7 +102,7 @@ class LiveQueries:
         query = Query(include_retracted=include_retracted)
         found = []
         for row in rows:
-            found.extend(select([json.loads(row[0])], registry, query))
+            found.extend(select([loads(row[0])], registry, query))
         return found
 
 
@@ -116,4 +116,4 @@ def events_naming(conn: sqlite3.Connection, type_: str, companies: list[str]) ->
         f"(SELECT event FROM company_events WHERE company IN ({marks}))",
         [type_, *companies],
     )
-    return [json.loads(row[0]) for row in rows]
+    return [loads(row[0]) for row in rows]

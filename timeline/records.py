@@ -8,9 +8,10 @@ when it was appended, and reading must cost as little as the database row itself
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from timeline.jsontext import canonical
 
 GENESIS_HASH = "0" * 64
 
@@ -72,15 +73,9 @@ class AppendResult:
         return self.written[-1].position if self.written else None
 
 
-# One encoder, built once: `json.dumps` with these options would build a new one per call.
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-# The string encoder `_CANONICAL` itself uses (ensure_ascii=False).
-_encode_str = json.encoder.encode_basestring
-
-
 def canonical_json(value: Any) -> str:
     """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
-    return _CANONICAL.encode(value)
+    return canonical(value)
 
 
 def chain_hash(
@@ -100,13 +95,6 @@ def chain_hash(
     The payloads enter as the exact text stored in the database, so `verify` detects any
     change to a stored byte without re-serialising anything.
     """
-    if (type(position) is int and type(version) is int and type(schema) is int
-            and type(stream) is str and type(kind) is str and type(recorded_at) is str):
-        # The same text canonical_json gives for this list, without building the list
-        # and walking it generically: appending a million records hashes a million heads.
-        head = (f"[{position},{_encode_str(stream)},{version},{_encode_str(kind)},{schema},"
-                f"{_encode_str(recorded_at)},{'null' if key is None else _encode_str(key)}]")
-    else:
-        head = canonical_json([position, stream, version, kind, schema, recorded_at, key])
+    head = canonical([position, stream, version, kind, schema, recorded_at, key])
     body = f"{prev_hash}{head[:-1]},{data_json},{meta_json}]"
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from timeline.jsontext import dumps, loads
 import sqlite3
 from typing import Any
 
@@ -20,7 +20,7 @@ class ReviewProjection:
                 continue
             proposal_id = record.stream[len(PROPOSAL_STREAM_PREFIX):]
             row = conn.execute("SELECT state FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-            state = fold_proposal(json.loads(row[0]) if row else None, record)
+            state = fold_proposal(loads(row[0]) if row else None, record)
             if state is None:
                 continue
             conn.execute(
@@ -28,7 +28,7 @@ class ReviewProjection:
                 " VALUES (?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
                 " state = excluded.state",
                 (proposal_id, state["status"], state["confidence"], state["made_at"],
-                 cluster_key(state["event"]), json.dumps(state, ensure_ascii=False, separators=(",", ":"))),
+                 cluster_key(state["event"]), dumps(state)),
             )
 
 
@@ -41,14 +41,14 @@ class ReviewQueries:
             "SELECT state FROM proposals WHERE status = ? ORDER BY confidence DESC, made_at LIMIT ?",
             (status, limit),
         )
-        return [json.loads(row[0]) for row in rows]
+        return [loads(row[0]) for row in rows]
 
     def get(self, proposal_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT state FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return loads(row[0]) if row else None
 
     def pending_in_cluster(self, cluster: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT state FROM proposals WHERE cluster = ? AND status = 'pending'", (cluster,)
         )
-        return [json.loads(row[0]) for row in rows]
+        return [loads(row[0]) for row in rows]

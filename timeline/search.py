@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import re
 
-import zhconv
+from timeline.chinese import simplified
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-def _simplified(run: str) -> str:
-    """Traditional characters folded to simplified, so 遠景 finds 远景 and back."""
-    return str(zhconv.convert(run, "zh-hans"))
 
 
 def _bigrams(run: str) -> list[str]:
@@ -28,9 +23,19 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+def _indexed_run(run: str) -> str:
+    """A run's bigrams, then its last character alone: every character then starts some
+    token, so a one-character query (a prefix search) finds it wherever it stands."""
+    run = simplified(run)
+    tokens = _bigrams(run)
+    if len(run) > 1:
+        tokens.append(run[-1])
+    return " " + " ".join(tokens) + " "
+
+
 def index_text(text: str) -> str:
     """Text as it is stored in the index: CJK runs spelled out as bigrams."""
-    return _CJK.sub(lambda m: " " + " ".join(_bigrams(_simplified(m.group()))) + " ", text or "")
+    return _CJK.sub(lambda m: _indexed_run(m.group()), text or "")
 
 
 def match_query(query: str) -> str | None:
@@ -38,7 +43,7 @@ def match_query(query: str) -> str | None:
     parts: list[str] = []
     for piece in _CJK.sub(lambda m: f" \x00{m.group()} ", query).split():
         if piece.startswith("\x00"):
-            run = _simplified(piece[1:])
+            run = simplified(piece[1:])
             if len(run) == 1:
                 parts.append(f'"{run}"*')
             else:

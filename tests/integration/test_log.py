@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from timeline.errors import ConcurrencyError, DatabaseBusy, StorageError
+from timeline.errors import ConcurrencyError, DatabaseBusy, InvalidField, StorageError
 from timeline.records import GENESIS_HASH, NewRecord, canonical_json, chain_hash
 from timeline.storage import sqlite as sqlite_storage
 from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore
@@ -121,7 +121,7 @@ def _batch_with_a_bad_500th(bad: NewRecord) -> list[NewRecord]:
 ], ids=["unserialisable", "nan", "schema-check", "null-stream"])
 def test_a_batch_with_one_invalid_record_writes_none_of_it(store, bad):
     store.append([rec("before", 1)])
-    with pytest.raises((StorageError, TypeError, ValueError)):
+    with pytest.raises((StorageError, InvalidField, TypeError, ValueError)):
         store.append(_batch_with_a_bad_500th(bad))
     assert store.head() == 1
     conn = raw(store)

@@ -10,12 +10,22 @@ import pytest
 from timeline.search import index_text, match_query
 
 
-def test_a_chinese_run_is_indexed_as_overlapping_bigrams():
-    assert index_text("远景动力宣布").split() == ["远景", "景动", "动力", "力宣", "宣布"]
+def test_a_chinese_run_is_indexed_as_overlapping_bigrams_then_its_last_character():
+    assert index_text("远景动力宣布").split() == ["远景", "景动", "动力", "力宣", "宣布", "布"]
 
 
 def test_latin_words_are_indexed_as_written_beside_chinese():
-    assert index_text("远景AESC在英国建厂").split() == ["远景", "AESC", "在英", "英国", "国建", "建厂"]
+    assert index_text("远景AESC在英国建厂").split() == [
+        "远景", "景", "AESC", "在英", "英国", "国建", "建厂", "厂"]
+
+
+def test_a_one_character_query_finds_the_character_wherever_it_stands(app):
+    from timeline.commands import EventInput
+
+    app.timeline.add_event(EventInput(type="factory", companies=[("aesc", None)], date="2024",
+                                      title="远景动力新工厂"))
+    for character in ("远", "工", "厂"):
+        assert [e["title"] for e in app.queries.search(character)] == ["远景动力新工厂"], character
 
 
 def test_a_chinese_query_is_a_phrase_of_bigrams_and_latin_words_are_quoted():

@@ -8,7 +8,6 @@ write lock. sqlite3 errors are translated into `StorageError`s here, at the boun
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import time
@@ -25,6 +24,7 @@ from timeline.errors import (
     SchemaTooNew,
     StorageError,
 )
+from timeline.jsontext import loads
 from timeline.records import (
     GENESIS_HASH,
     AppendResult,
@@ -147,21 +147,7 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         conn.execute(statement)
 
 
-# The C scanner behind `json.loads`, called directly: a rebuild decodes two payloads per
-# record of the log, and `loads` -> `decode` -> `raw_decode` costs a quarter of each.
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
-
-
-def _loads(text: str) -> Any:
-    """Exactly `json.loads(text)`: stored payloads are canonical JSON, which the scanner
-    takes whole; anything else (surrounding space, bad JSON) goes through `json.loads`."""
-    try:
-        value, end = _scan_json(text, 0)
-    except StopIteration:
-        return json.loads(text)
-    if end != len(text):
-        return json.loads(text)
-    return value
+_loads = loads
 
 
 def _row_to_record(row: tuple[Any, ...]) -> Record:
@@ -377,11 +363,19 @@ class SQLiteRecordStore:
         return int(row[0])
 
     def position_at(self, recorded_at: str) -> int:
-        row = self.db.conn.execute(
-            "SELECT coalesce(max(position), 0) FROM records WHERE recorded_at <= ?",
-            (recorded_at,),
-        ).fetchone()
-        return int(row[0])
+        """Binary search on position: recorded_at never decreases along the log (a trigger
+        enforces it), so twenty lookups by primary key answer for a million records."""
+        low, high = 0, self.head()
+        while low < high:
+            middle = (low + high + 1) // 2
+            row = self.db.conn.execute(
+                "SELECT recorded_at FROM records WHERE position = ?", (middle,)
+            ).fetchone()
+            if row[0] <= recorded_at:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def get_by_key(self, key: str) -> Record | None:
         row = self.db.conn.execute(
