@@ -93,11 +93,10 @@ class EventsProjection:
     """
 
     name = "events"
-    # `_write` deletes an event's company rows by event id.
-    indexes_used = ("company_events_event",)
 
     def apply(self, conn: sqlite3.Connection, records: list[Record]) -> None:
         touched: dict[str, dict[str, Any]] = {}
+        before: dict[str, dict[str, Any]] = {}   # states as the table holds them
         rowids: dict[str, int] = {}
         fresh: set[str] = set()
         for record in records:
@@ -113,6 +112,7 @@ class EventsProjection:
                 if row is None:
                     continue
                 rowids[event_id], state = row[0], loads(row[1])
+                before[event_id] = state
             if record.kind == REPORTED:
                 rowids[event_id] = record.position
                 fresh.add(event_id)
@@ -120,16 +120,20 @@ class EventsProjection:
             if new is not None:
                 touched[event_id] = new
         if touched:
-            self._write(conn, touched, rowids, fresh)
+            self._write(conn, touched, before, rowids, fresh)
 
     @staticmethod
     def _write(conn: sqlite3.Connection, touched: dict[str, dict[str, Any]],
-               rowids: dict[str, int], fresh: set[str]) -> None:
+               before: dict[str, dict[str, Any]], rowids: dict[str, int], fresh: set[str]) -> None:
         old = [(rowids[e],) for e in touched if e not in fresh]
-        old_ids = [(e,) for e in touched if e not in fresh]
         if old:
+            # The rows to remove are known from the state the table held: deleting by
+            # primary key needs no second index on company_events.
             conn.executemany("DELETE FROM events_fts WHERE rowid = ?", old)
-            conn.executemany("DELETE FROM company_events WHERE event = ?", old_ids)
+            conn.executemany(
+                "DELETE FROM company_events WHERE company = ? AND event = ?",
+                [(c["company"], e) for e, s in before.items() for c in s["companies"]],
+            )
         conn.executemany(
             "INSERT INTO events (rowid, id, type, date_sort, retracted, state) VALUES (?,?,?,?,?,?)"
             " ON CONFLICT (id) DO UPDATE SET type = excluded.type, date_sort = excluded.date_sort,"

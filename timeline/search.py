@@ -10,6 +10,7 @@ syntax.
 
 from __future__ import annotations
 
+import operator
 import re
 
 from timeline.chinese import simplified
@@ -23,19 +24,20 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def _indexed_run(run: str) -> str:
+def _indexed_run(match: re.Match[str]) -> str:
     """A run's bigrams, then its last character alone: every character then starts some
     token, so a one-character query (a prefix search) finds it wherever it stands."""
-    run = simplified(run)
-    tokens = _bigrams(run)
-    if len(run) > 1:
-        tokens.append(run[-1])
-    return " " + " ".join(tokens) + " "
+    run = match.group()
+    if len(run) == 1:
+        return f" {run} "
+    return f" {' '.join(map(operator.add, run, run[1:]))} {run[-1]} "
 
 
 def index_text(text: str) -> str:
     """Text as it is stored in the index: CJK runs spelled out as bigrams."""
-    return _CJK.sub(lambda m: _indexed_run(m.group()), text or "")
+    if not text:
+        return ""
+    return _CJK.sub(_indexed_run, simplified(text))
 
 
 def match_query(query: str) -> str | None:

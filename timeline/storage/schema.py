@@ -94,7 +94,6 @@ PROJECTION_TABLES: dict[str, str] = {
         event   TEXT NOT NULL,
         PRIMARY KEY (company, event)
     ) WITHOUT ROWID;
-    CREATE INDEX company_events_event ON company_events (event);
     CREATE VIRTUAL TABLE events_fts USING fts5 (
         title, summary, quotes, tokenize = 'porter unicode61 remove_diacritics 2'
     );
