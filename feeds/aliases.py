@@ -27,6 +27,7 @@ import bisect
 import difflib
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -144,12 +145,13 @@ class FoldedText:
 
 
 @functools.cache
-def _tables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
+def _tables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The one-for-one fold of characters (for `str.translate` after `casefold`), a
-    pattern for the characters it changes, and a pattern for the clusters that do not
+    pattern for the characters it changes, a pattern for the clusters that do not
     fold one for one: characters NFKC or case folding turn into several ("™" → "tm",
-    "ß" → "ss") and characters followed by combining marks. Built once, on first use, from
-    a pass over the Basic Multilingual Plane (about 30 ms).
+    "ß" → "ss") and characters followed by combining marks, and a character class of
+    both kinds, a cheap test that a text has no such cluster. Built once, on first use,
+    from a pass over the Basic Multilingual Plane (about 30 ms).
 
     Only folds that can matter to a name are kept: to letters and digits. Full-width
     punctuation ("，", "：") stays as it is, so that simplified Chinese text, which is full
@@ -171,7 +173,11 @@ def _tables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
             table[ord(lower)] = target.translate(_FOLD_TABLE)
     changed = re.compile(_char_class(sorted(table)))
     clusters = re.compile(rf"[^\n]{_char_class(combining)}+|{_char_class(several)}")
-    return table, changed, clusters
+    # One character class of both kinds: a text with none of them (nearly every text) is
+    # told so by the engine's fast scan for a class, without trying `clusters` at every
+    # position.
+    hint = re.compile(_char_class(sorted(combining + several)))
+    return table, changed, clusters, hint
 
 
 def _char_class(codes: list[int]) -> str:
@@ -192,8 +198,8 @@ def fold_text(text: str) -> FoldedText:
     ("EnOS™", "Straße", an accent written as a combining mark) are folded one by one; the
     stretches between them still go through `casefold` + `translate` whole.
     """
-    table, changed, several = _tables()
-    if several.search(text) is None:
+    table, changed, several, hint = _tables()
+    if hint.search(text) is None or several.search(text) is None:
         folded = text.casefold()
         return FoldedText(folded.translate(table) if changed.search(folded) else folded)
     return _fold_slow(text, several, lambda plain: plain.translate(table) if changed.search(plain) else plain)
@@ -228,7 +234,10 @@ def _fold_slow(text: str, several: re.Pattern[str], translate: Callable[[str], s
     return FoldedText("".join(parts), tuple(folded_starts), tuple(original_starts), tuple(clusters))
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once made: a frozen dataclass sets each field through
+# object.__setattr__, which makes it five times slower to build, and extraction builds
+# tens of thousands per poll. Hashable by value all the same (unsafe_hash).
+@dataclass(slots=True, unsafe_hash=True)
 class AliasMatch:
     """One company mention: where it stands in the original text and what it said."""
 
@@ -276,6 +285,25 @@ def _start_pattern(entries: Mapping[str, list[_Entry]]) -> re.Pattern[str] | Non
     return re.compile("|".join(alternatives)) if alternatives else None
 
 
+def _head_pattern(heads: Iterable[str]) -> re.Pattern[str] | None:
+    """Where an alias can start, more narrowly than `_start_pattern`: the position's first
+    two characters must be an alias's (`AliasIndex._heads`), which turns most Latin word
+    starts away inside the regex engine rather than one by one in Python."""
+    following: dict[str, set[str]] = {}
+    for head in heads:
+        following.setdefault(head[0], set()).add(head[1:])
+    alternatives = []
+    for first, rests in sorted(following.items()):
+        latin = _is_word(first)
+        guard = rf"(?<![a-z0-9\u00c0-\u024f]{re.escape(first)})" if latin else ""
+        after = "" if "" in rests else f"(?=[{re.escape(''.join(sorted(rests)))}])"
+        # past a Latin word's first letter, the rest of it (lower-case ASCII: the text is
+        # folded) is passed over: no alias starts there (a Latin one needs a word start,
+        # the others do not start with a letter or digit)
+        alternatives.append(re.escape(first) + guard + after + ("[a-z]*" if latin else ""))
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
 def _company_fields(company: CompanySpec | Mapping[str, Any]) -> tuple[str, str, list[str]]:
     if isinstance(company, CompanySpec):
         return company.id, company.name, list(company.aliases)
@@ -283,41 +311,78 @@ def _company_fields(company: CompanySpec | Mapping[str, Any]) -> tuple[str, str,
     return str(company["id"]), str(company["name"]), [str(n) for n in names]
 
 
-class AliasIndex:
-    """Every alias of every company, folded, ready to find mentions in text.
+class _Tables:
+    """What an `AliasIndex` reads, built once per registry (a tuple of (id, name, aliases)).
 
-    Built once per registry (the table is keyed by first character, so finding mentions
-    costs a pass over the text plus a few `startswith` checks per candidate position,
-    not aliases × text).
+    Folding every alias (NFKC, case, traditional characters) costs tens of milliseconds;
+    the pipeline makes an index per poll, the scheduler polls all day, and the registry
+    rarely changes: the tables of the last few registries are kept (`_BUILT`).
     """
 
-    def __init__(self, companies: Iterable[CompanySpec | Mapping[str, Any]]) -> None:
-        self._names: dict[str, str] = {}
+    def __init__(self, registry: tuple[tuple[str, str, tuple[str, ...]], ...]) -> None:
+        self.names: dict[str, str] = {}
         by_key: dict[str, list[str]] = {}
-        for company in companies:
-            cid, name, aliases = _company_fields(company)
-            self._names[cid] = name
+        for cid, name, aliases in registry:
+            self.names[cid] = name
             for alias in dict.fromkeys([name, *aliases]):
                 # lookup_key as the registry folds names; fold_text as texts are folded
                 for key in {lookup_key(alias), " ".join(fold_text(alias).text.split())}:
                     if key and cid not in by_key.setdefault(key, []):
                         by_key[key].append(cid)
-        self._aliases: dict[str, list[str]] = {}
-        self._entries: dict[str, list[_Entry]] = {}
+        self.aliases: dict[str, list[str]] = {}
+        self.entries: dict[str, list[_Entry]] = {}
         for key, ids in by_key.items():
-            self._entries.setdefault(key[0], []).append(_entry(key, tuple(ids)))
+            self.entries.setdefault(key[0], []).append(_entry(key, tuple(ids)))
             for cid in ids:
-                self._aliases.setdefault(cid, []).append(key)
-        for entries in self._entries.values():
+                self.aliases.setdefault(cid, []).append(key)
+        for entries in self.entries.values():
             entries.sort(key=lambda e: len(e.key), reverse=True)  # longest alias first
-        self._starts = _start_pattern(self._entries)
+        self.starts = _start_pattern(self.entries)
         # the first two characters of every alias (one when a space follows the first): most
         # candidate positions are turned away by one set lookup
-        self._heads = frozenset(key[:2] if len(key) > 1 and key[1] != " " else key[:1] for key in by_key)
-        self._cjk_fuzzy = {first: fuzzy for first, entries in self._entries.items()
-                           if (fuzzy := [e for e in entries if len(e.key) >= 4 and all(map(_is_cjk, e.key))])}
-        self._cjk_starts = (re.compile(f"[{re.escape(''.join(sorted(self._cjk_fuzzy)))}]")
-                            if self._cjk_fuzzy else None)
+        self.heads = frozenset(key[:2] if len(key) > 1 and key[1] != " " else key[:1] for key in by_key)
+        self.head_starts = _head_pattern(self.heads)
+        self.cjk_fuzzy = {first: fuzzy for first, entries in self.entries.items()
+                          if (fuzzy := [e for e in entries if len(e.key) >= 4 and all(map(_is_cjk, e.key))])}
+        self.cjk_starts = (re.compile(f"[{re.escape(''.join(sorted(self.cjk_fuzzy)))}]")
+                           if self.cjk_fuzzy else None)
+        # the entries worth trying where the folded text continues with two given
+        # characters, filled as texts are read (see `AliasIndex._entries_at`)
+        self.near: dict[str, tuple[_Entry, ...]] = {}
+
+
+_REGISTRIES_KEPT = 4
+_BUILT_LOCK = threading.Lock()
+_BUILT: dict[tuple[tuple[str, str, tuple[str, ...]], ...], _Tables] = {}
+
+
+class AliasIndex:
+    """Every alias of every company, folded, ready to find mentions in text.
+
+    Built once per registry (the table is keyed by first character, so finding mentions
+    costs a pass over the text plus a few `startswith` checks per candidate position,
+    not aliases × text); an index of a registry seen lately shares its tables (`_Tables`).
+    """
+
+    def __init__(self, companies: Iterable[CompanySpec | Mapping[str, Any]]) -> None:
+        registry = tuple((cid, name, tuple(aliases)) for cid, name, aliases in map(_company_fields, companies))
+        with _BUILT_LOCK:
+            built = _BUILT.get(registry)
+            if built is None:
+                built = _BUILT[registry] = _Tables(registry)
+                while len(_BUILT) > _REGISTRIES_KEPT:
+                    del _BUILT[next(iter(_BUILT))]
+        # Shared, never changed after the build (`_near` only ever gains entries that
+        # depend on the tables alone): every index of the same registry reads the same.
+        self._names = built.names
+        self._aliases = built.aliases
+        self._entries = built.entries
+        self._starts = built.starts
+        self._heads = built.heads
+        self._head_starts = built.head_starts
+        self._cjk_fuzzy = built.cjk_fuzzy
+        self._cjk_starts = built.cjk_starts
+        self._near = built.near
         self._last: tuple[str, FoldedText, list[AliasMatch]] | None = None
 
     # -- the registry -------------------------------------------------------------------
@@ -354,8 +419,9 @@ class AliasIndex:
         folded = fold_text(text)
         matches: list[AliasMatch] = []
         if self._starts is not None and text:
+            same_offsets = not folded.folded_starts  # folding changed no length
             for start, end, entry in _longest_non_overlapping(self._raw_matches(folded.text)):
-                o_start, o_end = folded.original_span(start, end)
+                o_start, o_end = (start, end) if same_offsets else folded.original_span(start, end)
                 exact = len(entry.companies) == 1
                 for cid in entry.companies:
                     matches.append(AliasMatch(cid, text[o_start:o_end], o_start, o_end, exact,
@@ -364,15 +430,17 @@ class AliasIndex:
         return folded, matches
 
     def _raw_matches(self, folded: str) -> list[tuple[int, int, _Entry]]:
-        assert self._starts is not None
+        assert self._head_starts is not None
         found: list[tuple[int, int, _Entry]] = []
         n = len(folded)
-        heads = self._heads
-        for hit in self._starts.finditer(folded):
+        near = self._near
+        for hit in self._head_starts.finditer(folded):
             i = hit.start()
-            if folded[i:i + 2] not in heads and folded[i] not in heads:
-                continue  # no alias starts with these two characters
-            for entry in self._entries.get(folded[i], ()):
+            two = folded[i:i + 2]
+            entries = near.get(two)
+            if entries is None:
+                entries = self._entries_at(two)
+            for entry in entries:
                 end = entry.match_at(folded, i)
                 if end < 0:
                     continue
@@ -385,6 +453,20 @@ class AliasIndex:
                 found.append((i, end, entry))
                 break  # entries are longest first: the longest alias at i wins
         return found
+
+    def _entries_at(self, two: str) -> tuple[_Entry, ...]:
+        """The entries (longest first) that can match where the folded text continues with
+        `two` (two characters, one at the end of a text): those whose first two characters
+        are these, or whose first word is one character long. Most positions get none."""
+        fitting: list[_Entry] = []
+        for entry in self._entries.get(two[:1], ()):
+            word = entry.key.split(" ", 1)[0]
+            if len(word) == 1 or word[:2] == two:
+                fitting.append(entry)
+        entries = tuple(fitting)
+        if len(self._near) < 100_000:
+            self._near[two] = entries
+        return entries
 
     # -- fuzzy suggestions --------------------------------------------------------------
 
@@ -467,13 +549,23 @@ def _false_friend(key: str, folded: str, end: int) -> bool:
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start < e and s < end for s, e in spans)
+    for s, e in spans:
+        if start < e and s < end:
+            return True
+    return False
 
 
 def _longest_non_overlapping(
     raw: list[tuple[int, int, _Entry]],
 ) -> list[tuple[int, int, _Entry]]:
     """Keep the longest matches first, then any shorter match that does not overlap them."""
+    reach = previous = -1
+    for start, end, _ in raw:
+        if start < reach or start < previous:
+            break
+        previous, reach = start, max(reach, end)
+    else:
+        return list(raw)  # in order and disjoint (the usual case): every match stands
     chosen: list[tuple[int, int, _Entry]] = []
     occupied: list[tuple[int, int]] = []
     for item in sorted(raw, key=lambda m: (m[0] - m[1], m[0])):

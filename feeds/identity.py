@@ -47,6 +47,7 @@ as edits of the first.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -112,13 +113,42 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:_HASH_HEX]
 
 
+def _narrow_forms() -> dict[str, str]:
+    """The full-width forms ("，", "：", "（", "Ａ") and the ideographic space, each with the
+    one ASCII character it stands for: what NFKC makes of them, on their own, whatever
+    stands around them (no combining class; the ASCII twin decomposes no further)."""
+    table: dict[str, str] = {}
+    for code in [0x3000, *range(0xFF01, 0xFF5F)]:
+        ch = chr(code)
+        target = unicodedata.normalize("NFKD", ch)
+        if (len(target) == 1 and target.isascii() and unicodedata.combining(ch) == 0
+                and unicodedata.normalize("NFKD", target) == target):
+            table[ch] = target
+    return table
+
+
+_NARROW = _narrow_forms()
+_WIDE = re.compile("[" + "".join(sorted(_NARROW)) + "]")
+
+
+def _nfkc(text: str) -> str:
+    """`unicodedata.normalize("NFKC", text)`, cheaper for Chinese text, whose only
+    compatibility characters are usually its full-width punctuation: with those replaced
+    by their ASCII twins the text has the same NFKD form, so when the result is in NFKC
+    form already it is the NFKC form of the text; otherwise the full normalisation."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    narrow = _WIDE.sub(lambda m: _NARROW[m.group()], text)
+    return narrow if unicodedata.is_normalized("NFKC", narrow) else unicodedata.normalize("NFKC", text)
+
+
 def normalise_text(text: str) -> str:
     """NFKC, case-folded, whitespace collapsed: full-width and half-width forms agree.
 
     ASCII text is its own NFKC form; `isascii` is O(1) on str, so English skips the work.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = _nfkc(text)
     return " ".join(text.casefold().split())
 
 

@@ -171,6 +171,8 @@ _OPENING = re.compile(
     r"\s*(?:the\s+(?:company|group|firm|carmaker|automaker|battery\s+maker|start-?up)|it|its)\b"
     r"|\s*the\s+(?:[\w£$€.,-]+\s+){0,4}?(?:plant|factory|gigafactory|project|site|facility)\b"
     r"|\s*(?:该公司|该项目|该工厂|该厂|该基地|这座工厂|新工厂|工厂|项目|公司|其)", re.I)
+# The characters `_OPENING` can start with (after spaces): a cheap first test.
+_OPENING_START = re.compile(r"\s*[ti该这新工项公其]", re.I)
 _ANYWHERE = re.compile(
     r"\bthe\s+(?:company|group|carmaker|automaker|battery\s+maker|firm)\b|该公司|该项目|该工厂|公司表示", re.I)
 _PLURAL = re.compile(r"^\s*(?:the\s+two\s+(?:companies|firms|groups)|both\s+companies)\b|双方|两家公司", re.I)
@@ -190,10 +192,11 @@ def _anaphora(text: str, sentences: list[Sentence], by_trigger: list[list[Trigge
     for i, sentence in enumerate(sentences):
         if not by_trigger[i]:
             continue
-        plural = bool(_PLURAL.search(sentence.text))
-        opening = any(_OPENING.match(text, start) for start, _ in sentence.clauses)
+        opening = any(_OPENING_START.match(text, start) and _OPENING.match(text, start)
+                      for start, _ in sentence.clauses)
         if by_mention[i] and not opening:
             continue
+        plural = bool(_PLURAL.search(sentence.text))
         if not (plural or opening or (_ANYWHERE.search(sentence.text) and any(t.strong for t in by_trigger[i]))):
             continue
         for j in range(i - 1, max(-1, i - 4), -1):

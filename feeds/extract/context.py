@@ -4,7 +4,6 @@ trigger words, and — looked for only when needed — its dates, sums, capaciti
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from datetime import date
 from feeds.aliases import AliasMatch
 from feeds.extract import figures
 from feeds.extract.dates import DateMention, find_dates
+from feeds.extract.lazy import cached
 from feeds.extract.places import PlaceMention, find_places
 from feeds.extract.text import Sentence
 from feeds.extract.triggers import Cue, Trigger, find_cues
@@ -40,24 +40,24 @@ class SentenceContext:
     # Dates, figures and places are looked for only in sentences whose triggers survive the
     # role checks: most sentences with a trigger word report nothing.
 
-    @functools.cached_property
+    @cached
     def dates(self) -> list[DateMention]:
         s = self.sentence
         return find_dates(self.text, s.start, s.end, [c[0] for c in s.clauses], self.published)
 
-    @functools.cached_property
+    @cached
     def money(self) -> list[tuple[re.Match[str], Amount]]:
         return figures.money_in(self.text, self.sentence.start, self.sentence.end)
 
-    @functools.cached_property
+    @cached
     def capacities(self) -> list[tuple[re.Match[str], float]]:
         return figures.capacities_in(self.text, self.sentence.start, self.sentence.end)
 
-    @functools.cached_property
+    @cached
     def cues(self) -> list[Cue]:
         return find_cues(self.text, self.sentence.start, self.sentence.end)
 
-    @functools.cached_property
+    @cached
     def places(self) -> list[PlaceMention]:
         return find_places(self.text, self.sentence.start, self.sentence.end)
 
@@ -66,11 +66,12 @@ class SentenceContext:
         characters. Every occurrence counts ("a 100 GWh factory" is near "factory" even when the
         sentence's first factory word is elsewhere)."""
         best: tuple[int, str] | None = None
+        clause = self.sentence.clause_of(start)
         for trigger in triggers:
             if eligible is not None and trigger.type not in eligible:
                 continue
             distance = min(abs(start - trigger.start), abs(start - trigger.end))
-            if self.sentence.clause_of(start) != self.sentence.clause_of(trigger.start):
+            if clause != self.sentence.clause_of(trigger.start):
                 distance += 200
             if best is None or distance < best[0]:
                 best = (distance, trigger.type)

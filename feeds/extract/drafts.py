@@ -180,22 +180,25 @@ def _plausible(ctx: SentenceContext, trigger: Trigger, roles: Roles) -> bool:
     """
     kind, found = trigger.type, [r for _, r in roles.pairs]
     clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
-    figures_here = any(clause[0] <= m.start() < clause[1] for m, _ in [*ctx.money, *ctx.capacities])
+
+    def figures_here() -> bool:  # asked only where it decides (the figures are costly to find)
+        return any(clause[0] <= m.start() < clause[1] for m, _ in [*ctx.money, *ctx.capacities])
+
     if kind == "partnership":
         return len(found) >= 2
     if kind == "investment":
-        return "investee" in found and ("investor" in found or "lead" in found or figures_here)
+        return "investee" in found and ("investor" in found or "lead" in found or figures_here())
     if kind == "acquisition":
-        return len(found) >= 2 or (bool(found) and (figures_here or figures.stake_pct(
+        return len(found) >= 2 or (bool(found) and (figures_here() or figures.stake_pct(
             ctx.text, ctx.sentence.start, ctx.sentence.end) is not None))
     if kind == "supply_deal":
-        return len(found) >= 2 or (bool(found) and figures_here)
+        return len(found) >= 2 or (bool(found) and figures_here())
     if _DESCRIPTIVE.search(ctx.text[clause[0]:clause[1]].replace(trigger.cue, "\x00", 1)):
         return False  # "AESC是首家在国内建厂生产的日系品牌": what X is, not what happened
     if kind == "factory" and trigger.flavour == "plant" and "建厂" not in trigger.cue:
         near = ctx.text[max(ctx.sentence.start, trigger.start - 60):min(ctx.sentence.end, trigger.end + 30)]
-        jobs = figures.jobs_in(ctx.text, ctx.sentence.start, ctx.sentence.end, trigger.start)
-        if not (figures_here or jobs or _BUILD_VERB.search(near)):
+        if not (figures_here() or figures.jobs_in(ctx.text, ctx.sentence.start, ctx.sentence.end, trigger.start)
+                or _BUILD_VERB.search(near)):
             return False
     return bool(found)
 
@@ -253,10 +256,10 @@ def _sides(kind: str, roles: Roles) -> tuple[bool, bool]:
 
 
 def _location(ctx: SentenceContext, trigger: Trigger) -> dict[str, str]:
-    clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
-    in_clause = [p for p in ctx.places if clause[0] <= p.start < clause[1]]
     if trigger.type == "policy":
         return {}  # "tariffs on cars made in China": the place is what the rule is about
+    clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
+    in_clause = [p for p in ctx.places if clause[0] <= p.start < clause[1]]
     if trigger.type not in _PLACE_TYPES:
         return location_of(in_clause, locative_only=True)
     return location_of(in_clause, locative_only=False) or location_of(ctx.places, locative_only=True)

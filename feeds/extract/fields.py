@@ -20,6 +20,7 @@ from timeline.quantities import Amount
 
 __all__ = ["typed_fields", "phase_of"]
 
+_MONEY_FIELD_TYPES = frozenset({"acquisition", "investment", "supply_deal", "factory", "policy", "recall"})
 _DEBT = re.compile(r"debts?|liabilit(?:y|ies)|owe[sd]?|owing|负债|债务|欠款|欠债", re.I)
 _RAISE = re.compile(r"rais|募资|募集|融资|筹资|offering|IPO", re.I)
 
@@ -29,8 +30,9 @@ def typed_fields(ctx: SentenceContext, trigger: Trigger, money: list[tuple[re.Ma
             roles: Roles) -> dict[str, Any]:
     """The typed fields of `trigger`'s happening, JSON-ready, without the empty ones."""
     s, e = ctx.sentence.start, ctx.sentence.end
-    first = money[0][1].model_dump() if money else None
     kind = trigger.type
+    # the first sum, for the types that have a field for it
+    first = money[0][1].model_dump() if money and kind in _MONEY_FIELD_TYPES else None
     fields: dict[str, Any] = {}
     if kind == "acquisition":
         fields = {"stake_pct": figures.stake_pct(ctx.text, s, e), "price": first}

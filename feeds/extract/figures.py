@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+from feeds.extract.lazy import AnyWord, for_lowered, lowered
 from feeds.extract.phrases import Phrases
 from timeline.quantities import CAPACITY_PATTERN, MONEY_PATTERN, Amount, capacity_from_match, money_from_match
 
@@ -28,6 +29,22 @@ __all__ = [
 # The grammar of `timeline.quantities`, searched the fast way (see `feeds.extract.phrases`).
 _MONEY = Phrases([MONEY_PATTERN.pattern], MONEY_PATTERN.flags)
 _CAPACITY = Phrases([CAPACITY_PATTERN.pattern], CAPACITY_PATTERN.flags)
+
+
+def _capacity_units() -> AnyWord | None:
+    """The capacity grammar's units alone: no unit in a span, no capacity in it (most
+    sentences with a digit name none, and the grammar tried at every number costs more
+    than a look for the units)."""
+    found = re.search(r"\(\?P<unit>((?:[^()\\]|\\.)*)\)$", CAPACITY_PATTERN.pattern)
+    if found is None:
+        return None
+    units = [re.sub(r"\\(.)", r"\1", unit) for unit in found.group(1).split("|")]
+    if any(re.escape(unit) != escaped for unit, escaped in zip(units, found.group(1).split("|"))):
+        return None  # not a plain list of words any more
+    return AnyWord(units)
+
+
+_CAPACITY_UNITS = _capacity_units()
 _DIGIT = re.compile(r"\d")
 _YEAR_ONLY = re.compile(r"(?:19|20)\d\d\s*年?")
 _APPROX_BEFORE = re.compile(r"(?:约为|约合|约达|大约为|预计为|接近)\s*$")
@@ -75,12 +92,27 @@ _UNITS = re.compile(
     re.I,
 )
 # Cheap checks before the costly patterns: no job word, no jobs figure.
-_JOB_WORDS = re.compile(r"jobs|workers|employees|positions|staff|roles|people|岗位|员工|工人|雇员|就业|裁员|裁减|裁撤|职位",
-                        re.I)
-_UNIT_WORDS = re.compile(r"vehicles|cars|SUVs|trucks|units|EVs|buses|pickups|hybrids|models|scooters|packs|辆|台|套", re.I)
-_CURRENCY_HINT = re.compile(
-    r"[$€£¥￥₩元币镑郎]|(?<![A-Za-z])(?:usd|eur|gbp|cny|rmb|jpy|krw|hkd|chf|sek|nok|dkk|pln|huf|czk|cad|aud|inr|idr"
-    r"|sgd|mxn|brl|try|dollars?|euros?|pounds?|yuan|renminbi|yen|won)(?![A-Za-z])", re.I)
+_JOB_WORDS = AnyWord("jobs|workers|employees|positions|staff|roles|people|岗位|员工|工人|雇员|就业|裁员|裁减|裁撤|职位"
+                     .split("|"))
+_UNIT_WORDS = AnyWord("vehicles|cars|SUVs|trucks|units|EVs|buses|pickups|hybrids|models|scooters|packs|辆|台|套".split("|"))
+_CURRENCY_WORDS = (r"(?:usd|eur|gbp|cny|rmb|jpy|krw|hkd|chf|sek|nok|dkk|pln|huf|czk|cad|aud|inr|idr"
+                   r"|sgd|mxn|brl|try|dollars?|euros?|pounds?|yuan|renminbi|yen|won)")
+_CURRENCY_HINT = re.compile(rf"[$€£¥￥₩元币镑郎]|(?<![A-Za-z]){_CURRENCY_WORDS}(?![A-Za-z])", re.I)
+# The same test in two cheaper parts: the signs (one character class: the engine's fast
+# scan), then the words in the lower-cased span, case-sensitively (see `feeds.extract.lazy`).
+_CURRENCY_SIGN = re.compile(r"[$€£¥￥₩元币镑郎]")
+_CURRENCY_WORD = re.compile(rf"(?<![a-z]){_CURRENCY_WORDS}(?![a-z])")
+
+
+def _currency_hint(text: str, start: int, end: int) -> bool:
+    """`_CURRENCY_HINT.search(text, start, end)`, faster."""
+    if _CURRENCY_SIGN.search(text, start, end) is not None:
+        return True
+    context = max(0, start - 1)  # the character before the span, for the lookbehind
+    span = lowered(text, context, end)
+    if span is None:
+        return _CURRENCY_HINT.search(text, start, end) is not None
+    return _CURRENCY_WORD.search(span, start - context) is not None
 _PRODUCTS: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
     (re.compile(p, re.I), label) for p, label in (
         (r"N[CM][MC]\s?-?\s?(?:811|622|523|955|9\.5\.5|111)", None),
@@ -183,25 +215,42 @@ def stake_pct(text: str, start: int, end: int) -> float | None:
 
 
 def count_near(pattern: re.Pattern[str], text: str, start: int, end: int,
-               anchor: int, words: re.Pattern[str] | None = None) -> int | None:
+               anchor: int, words: re.Pattern[str] | AnyWord | None = None) -> int | None:
     """The count matched by `pattern` nearest to `anchor` in the span (named groups n/s,
-    zn/zs, yn/ys are number and scale). `words`, when given, is a cheap pattern the span
-    must contain for `pattern` to be worth running."""
+    zn/zs, yn/ys are number and scale). `words`, when given, is a cheap test (a pattern or
+    `AnyWord`) the span must pass for `pattern` to be worth running."""
     if words is not None and not (_DIGIT.search(text, start, end) and words.search(text, start, end)):
         return None
     best: tuple[int, int] | None = None
-    for match in pattern.finditer(text, start, end):
+    # the same matches on the lower-cased span, faster (the groups only hold digits and
+    # scale words, which are read lower-cased anyway)
+    folded = _FOLDED_COUNTS.get(pattern)
+    offset = max(0, start - _LOOKBEHIND)
+    span = lowered(text, offset, end) if folded is not None else None
+    matches: Iterable[re.Match[str]]
+    if folded is not None and span is not None:
+        matches = folded.finditer(span, start - offset)
+    else:
+        offset = 0
+        matches = pattern.finditer(text, start, end)
+    for match in matches:
         groups = match.groupdict()
         for num, scale in (("n", "s"), ("zn", "zs"), ("yn", "ys")):
             if groups.get(num):
                 word = (groups.get(scale) or "").lower()
                 factor = _EN_SCALE.get(word) or _ZH_SCALE.get(word)
                 amount = _value(groups[num], factor)
-                distance = abs(match.start() - anchor)
+                distance = abs(offset + match.start() - anchor)
                 if amount == int(amount) and (best is None or distance < best[1]):
                     best = (int(amount), distance)
                 break
     return best[0] if best else None
+
+
+# The count patterns for lower-cased text (see `feeds.extract.lazy.for_lowered`), and how
+# far their lookbehinds read ("(?<!cuts\s)").
+_FOLDED_COUNTS: dict[re.Pattern[str], re.Pattern[str]] = {p: for_lowered(p) for p in (_JOBS, _JOBS_CUT, _UNITS)}
+_LOOKBEHIND = 8
 
 
 def jobs_in(text: str, start: int, end: int, anchor: int) -> int | None:
@@ -325,7 +374,7 @@ def money_in(text: str, start: int, end: int) -> list[tuple[re.Match[str], Amoun
     pattern of all.
     """
     found: list[tuple[re.Match[str], Amount]] = []
-    if not (_DIGIT.search(text, start, end) and _CURRENCY_HINT.search(text, start, end)):
+    if not (_DIGIT.search(text, start, end) and _currency_hint(text, start, end)):
         return found
     for _, match in _MONEY.finditer(text, start, end):
         amount = money_from_match(match)
@@ -340,6 +389,8 @@ def money_in(text: str, start: int, end: int) -> list[tuple[re.Match[str], Amoun
 def capacities_in(text: str, start: int, end: int) -> list[tuple[re.Match[str], float]]:
     """Every capacity in text[start:end], in GWh, where it stood."""
     if not _DIGIT.search(text, start, end):
+        return []
+    if _CAPACITY_UNITS is not None and not _CAPACITY_UNITS.search(text, start, end):
         return []
     return [(m, capacity_from_match(m)) for _, m in _CAPACITY.finditer(text, start, end)]
 

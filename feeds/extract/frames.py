@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from feeds.aliases import AliasMatch
+from feeds.extract.lazy import cached, for_lowered, lowered
 from feeds.extract.text import Sentence
 from feeds.extract.triggers import Trigger
 
@@ -81,6 +82,19 @@ _RELATIVE = re.compile(r"^\s*(?:which|who|whose|that|其|该公司|后者)\b|^\s
 _REPORTING = re.compile(
     r"\b(?:said|says|announced|told|stated|confirmed|reported)\b(?:\s+(?:on\s+\w+|that|it|in\s+a\s+statement))*"
     r"|表示|称|宣布|指出|透露|获悉|介绍|认为", re.I)
+_REPORTING_LOWERED = for_lowered(_REPORTING)
+
+
+def _reported_ends(text: str, start: int, end: int) -> list[int]:
+    """Where each reporting verb of text[start:end] ends, found on the lower-cased span
+    (see `feeds.extract.lazy`) when it can be."""
+    low = max(0, start - 1)  # for the \b before the first word
+    span = lowered(text, low, end)
+    if span is None:
+        return [r.end() for r in _REPORTING.finditer(text, start, end)]
+    return [low + r.end() for r in _REPORTING_LOWERED.finditer(span, start - low)]
+
+
 _SAID_AFTER = re.compile(r"\s*(?:said|says|announced|confirmed|表示|称|宣布)", re.I)
 _CLAUSE_OPENER = re.compile(r"^\s*(?:在|于|after|following|having|since|when|while|before|once|upon)\b|^\s*在", re.I)
 
@@ -96,16 +110,20 @@ class Frame:
     zh: bool
     government: Callable[[AliasMatch], str | None] = lambda m: None
     _markers: dict[int, str | None] = field(default_factory=dict)
+    _owners: dict[int, bool] = field(default_factory=dict)
 
-    @property
+    # Computed once per frame (a frame's mentions and trigger never change); callers only
+    # read these lists.
+
+    @cached
     def before(self) -> list[AliasMatch]:
         return [m for m in self.mentions if m.end <= self.trigger.start]
 
-    @property
+    @cached
     def after(self) -> list[AliasMatch]:
         return [m for m in self.mentions if m.start >= self.trigger.end]
 
-    @property
+    @cached
     def inside(self) -> list[AliasMatch]:
         return [m for m in self.mentions if self.trigger.start <= m.start and m.end <= self.trigger.end]
 
@@ -136,8 +154,11 @@ class Frame:
         return english_marker(left)
 
     def is_owner(self, m: AliasMatch) -> bool:
-        tail = self.right(m)
-        return bool(_OWNER_EN.match(tail) or _OWNER_ZH.match(tail))
+        owner = self._owners.get(m.end)
+        if owner is None:
+            tail = self.right(m)
+            owner = self._owners[m.end] = bool(_OWNER_EN.match(tail) or _OWNER_ZH.match(tail))
+        return owner
 
     def same_clause(self, a: int, b: int) -> bool:
         return self.sentence.clause_of(a) == self.sentence.clause_of(b)
@@ -148,7 +169,8 @@ class Frame:
         after = self.text[self.trigger.end:min(self.sentence.end, self.trigger.end + 30)]
         if "被" in self.text[max(self.sentence.start, start - 20):start]:
             return True
-        return bool(_PASSIVE_BEFORE_EN.search(before) and _BY_AFTER_EN.match(after))
+        # (the pattern ends in spaces: a text that does not cannot match)
+        return bool(before[-1:].isspace() and _PASSIVE_BEFORE_EN.search(before) and _BY_AFTER_EN.match(after))
 
 
 # -- agent, patient and friends ------------------------------------------------------------
@@ -194,7 +216,7 @@ def agent(frame: Frame) -> AliasMatch | None:
     opener = frame.text[clause_start:frame.trigger.start]
     if candidates and _RELATIVE.match(opener):
         return candidates[-1]
-    reported = [r.end() for r in _REPORTING.finditer(frame.text, frame.sentence.start, frame.trigger.start)]
+    reported = _reported_ends(frame.text, frame.sentence.start, frame.trigger.start)
     if reported:
         after_report = [m for m in candidates if m.start >= reported[-1] and frame.marker(m) is None]
         if after_report:

@@ -122,43 +122,82 @@ class Phrases:
             alternatives.append(rf"(?<![A-Za-z0-9])[{re.escape(letters)}]")
         if others:
             alternatives.append(f"[{re.escape(others)}]")
-        self._starts = re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+        self._starts = _fast_starts(letters, others) or re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
         # two first characters of every prefix (one for one-character prefixes): most
         # candidate positions are turned away by one set lookup
         self._heads = frozenset(key[:2] for key in table)
 
     def _candidates(self, key: str) -> tuple[int, ...]:
-        """The patterns that can match where the text starts with `key`."""
+        """The patterns that can match where the text starts with `key` (the text's own
+        first four characters, in their own case: remembered as they come, which spares
+        lower-casing them at every position)."""
         found = self._cache.get(key)
         if found is None:
-            found = next((self._by_prefix[key[:n]] for n in range(len(key), 0, -1)
-                          if key[:n] in self._by_prefix), ())
+            found = self._lookup(key.lower())
             if len(self._cache) < 50_000:
                 self._cache[key] = found
         return found
+
+    def _lookup(self, key: str) -> tuple[int, ...]:
+        if key[:2] not in self._heads and key[:1] not in self._heads:
+            return ()  # no pattern starts with these two characters
+        return next((self._by_prefix[key[:n]] for n in range(len(key), 0, -1)
+                     if key[:n] in self._by_prefix), ())
 
     def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, re.Match[str]]]:
         """(index of the pattern, match) for every match in text[start:end], in order."""
         end = len(text) if end is None else end
         found: list[tuple[int, re.Match[str]]] = []
         resume = start
+        # Every candidate position's first characters are looked up once in a cache that
+        # also remembers the keys no pattern starts with (most of them): one dictionary
+        # lookup per position in the common case (see `_candidates`).
+        cache = self._cache
+        compiled = self._compiled
         for hit in self._starts.finditer(text, start, end):
             position = hit.start()
             if position < resume:
                 continue
-            key = text[position:position + _KEY].lower()
-            if key[:2] not in self._heads and key[:1] not in self._heads:
-                continue
-            for index in self._candidates(key):
-                match = self._compiled[index].match(text, position, end)
+            key = text[position:position + _KEY]
+            candidates = cache.get(key)
+            if candidates is None:
+                candidates = self._candidates(key)
+            for index in candidates:
+                match = compiled[index].match(text, position, end)
                 if match is not None and match.end() > position:
                     found.append((index, match))
                     resume = match.end()
                     break
-        for index in self._loose:
-            for match in self._compiled[index].finditer(text, start, end):
-                if not any(m.start() <= match.start() < m.end() for _, m in found):
-                    found.append((index, match))
         if self._loose:
+            for index in self._loose:
+                for match in self._compiled[index].finditer(text, start, end):
+                    if not any(m.start() <= match.start() < m.end() for _, m in found):
+                        found.append((index, match))
             found.sort(key=lambda pair: pair[1].start())
         return iter(found)
+
+
+# The characters IGNORECASE equates with an ASCII letter though they are not ASCII.
+_CASE_EXCEPTIONS = "\u0130\u0131\u017f\u212a"
+
+
+def _fast_starts(letters: str, others: str) -> re.Pattern[str] | None:
+    """`(?<![A-Za-z0-9])[letters]|[others]` under IGNORECASE, spelt without it: one
+    character class first (both cases of the letters, and those of `_CASE_EXCEPTIONS` the
+    engine equates with them), the word-start condition behind it, and the rest of a Latin
+    word consumed (no position inside it can start a pattern: a letter needs a word start,
+    and `others` holds no ASCII letter). The same positions, but the engine skips to the
+    next candidate character with one class test instead of trying two case-folding
+    alternatives at every position. None (use the plain spelling) when `others` holds a
+    cased character."""
+    if not (letters or others) or any(ch.lower() != ch or ch.upper() != ch for ch in others):
+        return None
+    exceptions = [ch for ch in _CASE_EXCEPTIONS if re.match(f"(?i)[{re.escape(letters)}]", ch)] if letters else []
+    both = "".join(sorted(set(letters + letters.upper() + "".join(exceptions))))
+    guard = "".join(ch for ch in _CASE_EXCEPTIONS if re.match("(?i)[A-Za-z0-9]", ch))
+    branches = []
+    if others:
+        branches.append(f"(?<=[{re.escape(others)}])")
+    if letters:  # and the rest of the word is passed over (no pattern starts inside it)
+        branches.append(rf"(?<![A-Za-z0-9{guard}].)[A-Za-z]*")
+    return re.compile(f"[{re.escape(both + others)}](?:{'|'.join(branches)})")

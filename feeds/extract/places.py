@@ -222,7 +222,12 @@ def _by_first_character() -> tuple[dict[str, tuple[str, ...]], re.Pattern[str]]:
         table.setdefault(name[0], []).append(name)
     latin = "".join(sorted(ch for ch in table if ch.isascii()))
     other = "".join(sorted(ch for ch in table if not ch.isascii()))
-    starts = re.compile(rf"(?<![A-Za-z0-9])[{re.escape(latin)}]|[{re.escape(other)}]")
+    # (?<![A-Za-z0-9])[latin]|[other], written as one character class first (the engine
+    # skips to the next candidate character) with the word-start condition behind it, and
+    # the rest of a Latin word passed over (no name starts inside one: a Latin name needs a
+    # word start, and the others are not ASCII letters).
+    assert all(not ch.isascii() for ch in other)
+    starts = re.compile(rf"[{re.escape(latin + other)}](?:(?<=[{re.escape(other)}])|(?<![A-Za-z0-9].)[A-Za-z]*)")
     return {ch: tuple(sorted(names, key=len, reverse=True)) for ch, names in table.items()}, starts
 
 
@@ -230,13 +235,18 @@ _NAMES_BY_FIRST, _PLACE_STARTS = _by_first_character()
 
 
 _HEADS = frozenset(name[:2] for name in _PLACES)
+# the names of `_NAMES_BY_FIRST` (longest first) by their first two characters: the only
+# ones that can start where the text continues with those two
+_NAMES_BY_HEAD: dict[str, tuple[str, ...]] = {
+    head: tuple(name for name in _NAMES_BY_FIRST[head[0]] if name[:2] == head) for head in _HEADS}
 
 
 def _name_at(text: str, i: int, end: int) -> str | None:
     """The longest gazetteer name at text[i:], respecting Latin word boundaries."""
-    if text[i:i + 2] not in _HEADS:
+    names = _NAMES_BY_HEAD.get(text[i:i + 2])
+    if names is None:
         return None
-    for name in _NAMES_BY_FIRST.get(text[i], ()):
+    for name in names:
         stop = i + len(name)
         if stop > end or not text.startswith(name, i):
             continue
@@ -257,7 +267,10 @@ _LOCATIVE_BEFORE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once made: a frozen dataclass sets each field through
+# object.__setattr__, which makes it five times slower to build, and extraction builds
+# tens of thousands per poll. Hashable by value all the same (unsafe_hash).
+@dataclass(slots=True, unsafe_hash=True)
 class PlaceMention:
     place: Place
     start: int
@@ -271,7 +284,9 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
     resume = start
     for hit in _PLACE_STARTS.finditer(text, start, end):
         i = hit.start()
-        name = _name_at(text, i, end) if i >= resume else None
+        if i < resume or text[i:i + 2] not in _HEADS:
+            continue  # (what `_name_at` would say first)
+        name = _name_at(text, i, end)
         if name is not None:
             raw.append((i, i + len(name), _PLACES[name]))
             resume = i + len(name)

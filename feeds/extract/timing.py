@@ -11,7 +11,9 @@ publication day.
 
 from __future__ import annotations
 
+import functools
 import re
+from datetime import date
 
 from feeds.extract.context import SentenceContext
 from feeds.extract.dates import DateMention
@@ -23,6 +25,13 @@ __all__ = ["dates_for", "choose_date", "status_of", "looks_back"]
 _INSTANT = frozenset({"acquisition", "investment", "founding", "rebrand", "ipo", "leadership_change",
                       "recall", "bankruptcy", "partnership", "supply_deal"})
 _AFTER_CLAUSE = re.compile(r"(?:后|之后|以后)\s*$|^\s*(?:after|following|having)\b", re.I)
+_AFTER_EN = re.compile(r"\s*(?:after|following|having)\b", re.I)
+
+
+def _after_clause(clause: str) -> bool:
+    """`_AFTER_CLAUSE.search(clause)`, cheaper: "…后" at the end (之后 and 以后 end in 后
+    too), or "after"/"following"/"having" at the start."""
+    return clause.rstrip().endswith("后") or _AFTER_EN.match(clause) is not None
 
 
 def _leading_date(ctx: SentenceContext, occurrences: list[Trigger]) -> DateMention | None:
@@ -46,7 +55,10 @@ def dates_for(ctx: SentenceContext, trigger: Trigger, occurrences: list[Trigger]
     dates the acquisition 2018-08 and the announcement that came after it only to 2018.
     """
     told = [d for d in ctx.dates if _is_report_date(ctx, d)]
-    own = [d for d in ctx.dates if d not in told
+    # by identity: the mentions of a sentence never overlap, so no two are equal, and
+    # comparing them field by field is the costly part of `d not in told`
+    reported = {id(d) for d in told}
+    own = [d for d in ctx.dates if id(d) not in reported
            and ctx.nearest_type(d.start, occurrences) == trigger.type]
     if own or told:
         return own + told
@@ -55,18 +67,24 @@ def dates_for(ctx: SentenceContext, trigger: Trigger, occurrences: list[Trigger]
         return []
     clauses = ctx.sentence.clauses
     for index in range(1, ctx.sentence.clause_of(trigger.start)):
-        if _AFTER_CLAUSE.search(ctx.text[clauses[index][0]:clauses[index][1]]):
+        if _after_clause(ctx.text[clauses[index][0]:clauses[index][1]]):
             year = PartialDate(year=leading.date.year)
             return [DateMention(year, leading.start, leading.end, leading.relative, leading.target, False)]
     return [leading]
 
 
+_IGNORE_PAUSED = frozenset({"paused"})
+_IGNORE_NOTHING: frozenset[str] = frozenset()
 _REPORT_VERB = re.compile(r"\b(?:said|says|announced|told|confirmed|stated)(?:\s+on)?\s*$", re.I)
+_REPORT_LAST = frozenset("dsnDSN\u017f")
 
 
 def _is_report_date(ctx: SentenceContext, mention: DateMention) -> bool:
     """"the carmaker said on Tuesday": the day the news was told, not the happening's."""
-    return bool(_REPORT_VERB.search(ctx.text[max(ctx.sentence.start, mention.start - 16):mention.start]))
+    before = ctx.text[max(ctx.sentence.start, mention.start - 16):mention.start]
+    # the verb (or "on") ends the words before the date: a cheap first test on its last
+    # letter, in either case ("ſ" is an s to IGNORECASE)
+    return before.rstrip()[-1:] in _REPORT_LAST and _REPORT_VERB.search(before) is not None
 
 
 def choose_date(ctx: SentenceContext, own: list[DateMention], trigger: Trigger
@@ -81,7 +99,8 @@ def choose_date(ctx: SentenceContext, own: list[DateMention], trigger: Trigger
     effective = next((d.date for d in own if d.effective), None)
     plain = [d for d in own if not d.effective]
     told = [d for d in plain if _is_report_date(ctx, d) and not d.target]
-    happened = [d for d in plain if not d.target and d not in told]
+    reported = {id(d) for d in told}  # by identity, as in `dates_for`
+    happened = [d for d in plain if not d.target and id(d) not in reported]
     targets = [d for d in plain if d.target]
     if happened:
         best = min(happened, key=lambda d: abs(d.start - trigger.start))
@@ -95,24 +114,31 @@ def choose_date(ctx: SentenceContext, own: list[DateMention], trigger: Trigger
         return effective, True, True, False, None
     if ctx.published is None:
         return None, False, False, False, effective
-    day = ctx.published
-    return PartialDate(year=day.year, month=day.month, day=day.day), False, False, False, effective
+    return _day(ctx.published), False, False, False, effective
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: date) -> PartialDate:
+    """The publication day as a date of the text (one per day: it is frozen)."""
+    return PartialDate(year=day.year, month=day.month, day=day.day)
 
 
 def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None, from_text: bool,
             target: bool) -> str:
     """The status the sentence gives the happening; see `feeds.extract.triggers.status_near`."""
-    not_future = frozenset(m.start - 1 for m in ctx.mentions)
-    clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
-    ignore = frozenset({"paused"}) if trigger.type == "factory_closure" else frozenset()
-    cue = status_near(ctx.cues, trigger, not_future, ignore)
+    cues = ctx.cues
+    # where a mention follows 将 (only asked when a cue is 将)
+    not_future = frozenset(m.start - 1 for m in ctx.mentions) if any(c.text == "将" for c in cues) else frozenset()
+    ignore = _IGNORE_PAUSED if trigger.type == "factory_closure" else _IGNORE_NOTHING
+    cue = status_near(cues, trigger, not_future, ignore)
     if cue == "paused":
         return "cancelled"  # 暂停扩建 / "paused the expansion": off, for now
     if cue in ("cancelled", "rumored"):
         return cue
     if target:
         return "announced"
-    in_after_clause = bool(_AFTER_CLAUSE.search(ctx.text[clause[0]:clause[1]]))
+    clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
+    in_after_clause = _after_clause(ctx.text[clause[0]:clause[1]])
     if PAST_TRIGGER.search(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
         if cue not in ("approved",):
             return "completed" if trigger.type != "factory" else "started"

@@ -198,7 +198,10 @@ _PHRASES = Phrases([rule[3] for rule in _RULES])
 _CASED = re.compile(r"(?<![A-Za-z])(?:IPOs?|IRA|JVs?|MoUs?)(?![A-Za-z])")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once made: a frozen dataclass sets each field through
+# object.__setattr__, which makes it five times slower to build, and extraction builds
+# tens of thousands per poll. Hashable by value all the same (unsafe_hash).
+@dataclass(slots=True, unsafe_hash=True)
 class Trigger:
     """A phrase that names a happening of `type`, where it stands, and how it reads."""
 
@@ -277,7 +280,10 @@ PAST_TRIGGER = re.compile(
     r"|imposed|introduced|partnered|licensed|signed|opened)\b", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though never changed once made: a frozen dataclass sets each field through
+# object.__setattr__, which makes it five times slower to build, and extraction builds
+# tens of thousands per poll. Hashable by value all the same (unsafe_hash).
+@dataclass(slots=True, unsafe_hash=True)
 class Cue:
     """A word that says how far a happening has got ("will", "已完成", "reportedly")."""
 
