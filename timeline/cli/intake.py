@@ -223,9 +223,15 @@ def review_list(ctx: Context, status: str = "pending", limit: int = 100, fmt: st
         hints = ", ".join(s["alias"] + "?" for s in p.get("suggestions", []))
         more = reports[cluster_key(p["event"])] - 1
         click.echo(f"{p['id']}  {p['confidence']:.2f}  {event['date']:<10} {event['type']:<15} "
-                   f"{event['title']}{f'  (+{more} similar report{"s" if more > 1 else ""})' if more else ''}\n"
+                   f"{event['title']}{_similar(more)}\n"
                    f"{'':<14}{names}{'  suggestions: ' + hints if hints else ''}\n"
                    f"{'':<14}“{(p['source'].get('quote') or '')[:160]}” {p['source'].get('url') or ''}")
+
+
+def _similar(more: int) -> str:
+    if not more:
+        return ""
+    return f"  (+{more} similar report{'s' if more > 1 else ''})"
 
 
 @review.command("accept")
