@@ -193,7 +193,8 @@ def _plausible(ctx: SentenceContext, trigger: Trigger, roles: Roles) -> bool:
             ctx.text, ctx.sentence.start, ctx.sentence.end) is not None))
     if kind == "supply_deal":
         return len(found) >= 2 or (bool(found) and figures_here())
-    if _DESCRIPTIVE.search(ctx.text[clause[0]:clause[1]].replace(trigger.cue, "\x00", 1)):
+    words = ctx.text[clause[0]:clause[1]]
+    if "是" in words and _DESCRIPTIVE.search(words.replace(trigger.cue, "\x00", 1)):
         return False  # "AESC是首家在国内建厂生产的日系品牌": what X is, not what happened
     if kind == "factory" and trigger.flavour == "plant" and "建厂" not in trigger.cue:
         near = ctx.text[max(ctx.sentence.start, trigger.start - 60):min(ctx.sentence.end, trigger.end + 30)]

@@ -65,18 +65,27 @@ class Sentence:
     end: int
     text: str
     clauses: tuple[tuple[int, int], ...]
-    # the clauses' ends, for `clause_of` (derived, so left out of comparisons)
+    # the clauses' ends, for `clause_of`, and its answers so far (derived: left out of
+    # comparisons); extraction asks about the same offsets again and again
     ends: tuple[int, ...] = field(default=(), repr=False, compare=False, hash=False)
+    known: dict[int, int] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def clause_of(self, offset: int) -> int:
         """The index of the clause that holds `offset`."""
+        index = self.known.get(offset)
+        if index is not None:
+            return index
         ends = self.ends
         if ends:  # ascending: the first clause ending after `offset`, else the last
-            return min(bisect_right(ends, offset), len(ends) - 1)
-        for i, (_, end) in enumerate(self.clauses):
-            if offset < end:
-                return i
-        return len(self.clauses) - 1
+            index = min(bisect_right(ends, offset), len(ends) - 1)
+        else:
+            index = len(self.clauses) - 1
+            for i, (_, end) in enumerate(self.clauses):
+                if offset < end:
+                    index = i
+                    break
+        self.known[offset] = index
+        return index
 
 
 _NEXT_WORD = re.compile(r"[.!?\"”’')\]]*\s+([^\s])")
