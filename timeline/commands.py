@@ -23,7 +23,6 @@ from timeline.errors import (
     DuplicateCompany,
     EventRetracted,
     InvalidField,
-    UnknownCompany,
     UnknownEvent,
 )
 from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, figures_of, validate_draft

@@ -15,7 +15,7 @@ from typing import Any
 
 from timeline import events as ev
 from timeline import proposals as pr
-from timeline.clustering import best_match, cluster_key
+from timeline.clustering import best_match
 from timeline.errors import InputError, InvalidField
 from timeline.queries import events_naming
 from timeline.records import NewRecord
@@ -122,8 +122,7 @@ class Planner:
             key=f"proposal:{draft.item_key}#{draft.index}", refs=refs,
             data={"id": proposal_id, "item": draft.item_key, "event": event,
                   "source": draft.source, "confidence": round(draft.confidence, 3),
-                  "exact": draft.exact, "suggestions": draft.suggestions,
-                  "cluster": cluster_key(event)},
+                  "exact": draft.exact, "suggestions": draft.suggestions},
         ))
         self.summary.proposed += 1
         if draft.exact and draft.confidence >= self.auto_accept:

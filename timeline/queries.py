@@ -50,9 +50,6 @@ class LiveQueries:
         row = self.conn.execute("SELECT state FROM companies WHERE id = ?", (company_id,)).fetchone()
         return loads(row[0]) if row else None
 
-    def alias_owner(self, alias: str) -> str | None:
-        return self.find_company(alias)
-
     # -- events -----------------------------------------------------------------------
 
     def event_state(self, event_id: str) -> dict[str, Any] | None:

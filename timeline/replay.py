@@ -21,7 +21,7 @@ from timeline.companies import COMPANY_STREAM_PREFIX, MERGED, fold_company
 from timeline.dates import parse_date
 from timeline.events import EVENT_STREAM_PREFIX, fold_event
 from timeline.records import Record
-from timeline.storage.sqlite import SQLiteRecordStore
+from timeline.storage import RecordStore
 from timeline.upcasting import upcast
 
 
@@ -174,7 +174,7 @@ def render(state: dict[str, Any], registry: Registry, uncertain: bool = False) -
 class Replayer:
     """Bitemporal replays computed from the log with the help of its indexes."""
 
-    def __init__(self, store: SQLiteRecordStore) -> None:
+    def __init__(self, store: RecordStore) -> None:
         self.store = store
 
     def bound(self, known_at: str | None) -> int:
@@ -235,7 +235,7 @@ class Replayer:
         return select(_fold_streams(self.store, until), registry, query)
 
 
-def _fold_streams(store: SQLiteRecordStore, until: int) -> Iterator[dict[str, Any]]:
+def _fold_streams(store: RecordStore, until: int) -> Iterator[dict[str, Any]]:
     for records in store.streams_with_prefix(EVENT_STREAM_PREFIX, until):
         state: dict[str, Any] | None = None
         for record in records:

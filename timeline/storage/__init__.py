@@ -41,6 +41,11 @@ class RecordStore(Protocol):
         """Records that name any of `refs`, up to `until`, in position order."""
         ...
 
+    def streams_referencing(self, refs: Iterable[str], prefix: str,
+                            until: int | None = None) -> set[str]:
+        """Names of the streams starting with `prefix` that have a record naming any ref."""
+        ...
+
     def streams_with_prefix(self, prefix: str, until: int | None = None) -> Iterator[list[Record]]:
         """Each stream whose name starts with `prefix`, one list of records at a time."""
         ...
