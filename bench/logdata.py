@@ -423,6 +423,7 @@ def build(records: int, path: Path | None = None, quiet: bool = False) -> Path:
         done += len(batch)
         if not quiet and done % 100_000 < APPEND_BATCH:
             print(f"  building the log: {done:,} / {records:,} records", file=sys.stderr, flush=True)
+    store.index_refs()  # as the app's first catch-up would
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     partial.rename(target)

@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from timeline.jsontext import canonical
 
 GENESIS_HASH = "0" * 64
@@ -20,8 +22,10 @@ GENESIS_HASH = "0" * 64
 class NewRecord:
     """A record about to be appended; the store assigns position, version, time and hash.
 
-    `refs` name what the record is about (company ids). They are written to an index beside
-    the log in the same transaction, so that a replay of one company reads only its records.
+    `refs` name what the record is about (company ids). They are stored in the record's meta
+    (`meta["refs"]`) and indexed in `record_refs` when projections catch up, so that a
+    replay of one company reads only its records; keeping the index out of the append
+    saves every single-record append a page write.
     """
 
     stream: str
@@ -95,6 +99,7 @@ def chain_hash(
     The payloads enter as the exact text stored in the database, so `verify` detects any
     change to a stored byte without re-serialising anything.
     """
-    head = canonical([position, stream, version, kind, schema, recorded_at, key])
-    body = f"{prev_hash}{head[:-1]},{data_json},{meta_json}]"
+    # Integers and strings only: orjson writes them exactly as `canonical` would.
+    head = orjson.dumps([position, stream, version, kind, schema, recorded_at, key])
+    body = f"{prev_hash}{head[:-1].decode()},{data_json},{meta_json}]"
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -97,6 +97,7 @@ def test_each_hash_chains_to_the_previous_record(store):
 ])
 def test_the_database_refuses_to_update_or_delete_records(store, statement):
     store.append([NewRecord("a", "test.happened", {"n": 1}, refs=("aesc",)), rec("a", 2)])
+    store.index_refs()
     before = [r.to_json() for r in store.read()]
     conn = raw(store)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -269,3 +270,65 @@ def test_verify_notices_a_rewritten_hash_through_the_next_record(store):
     store.append([rec("a", i) for i in range(5)])
     _tamper(store.db.path, "UPDATE records SET kind = 'forged', hash = 'f' WHERE position = 2")
     assert store.verify()[1] == 2
+
+
+# -- the index of what records are about ------------------------------------------------
+
+
+def test_a_record_names_what_it_is_about_in_its_meta_once_per_ref(store):
+    result = store.append([NewRecord("a", "test.happened", {"n": 1}, meta={"actor": "ann"},
+                                     refs=("aesc", "nissan", "aesc"))])
+    stored = next(store.read())
+    assert stored.meta == {"actor": "ann", "refs": ["aesc", "nissan"]}
+    assert result.written[0].meta == stored.meta
+
+
+def test_reads_by_ref_see_records_the_index_has_not_caught_up_with(store):
+    store.append([NewRecord("a", "test.happened", {"n": 1}, refs=("aesc",))])
+    store.index_refs()
+    store.append([NewRecord("b", "test.happened", {"n": 2}, refs=("aesc",)),
+                  NewRecord("c", "test.happened", {"n": 3}, refs=("nissan",)),
+                  NewRecord("d", "test.happened", {"n": 4})])
+    conn = raw(store)
+    assert conn.execute("SELECT count(*) FROM record_refs").fetchone()[0] == 1
+    assert [r.position for r in store.read_refs(["aesc"])] == [1, 2]
+    assert [r.position for r in store.read_refs(["aesc"], until=1)] == [1]
+    assert store.streams_referencing(["aesc", "nissan"], "") == {"a", "b", "c"}
+    assert store.index_refs() == 3
+    assert conn.execute("SELECT ref, position FROM record_refs ORDER BY position").fetchall() \
+        == [("aesc", 1), ("aesc", 2), ("nissan", 3)]
+    assert [r.position for r in store.read_refs(["aesc"])] == [1, 2]
+    assert store.index_refs() == 0
+
+
+def test_an_index_caught_up_in_a_failed_transaction_is_not_caught_up(store):
+    store.append([NewRecord("a", "test.happened", {"n": 1}, refs=("aesc",))])
+    with pytest.raises(RuntimeError):
+        with store.db.transaction() as conn:
+            store.index_refs_in(conn)
+            raise RuntimeError("the projection failed")
+    assert raw(store).execute("SELECT count(*) FROM record_refs").fetchone()[0] == 0
+    assert store.index_refs() == 1
+
+
+def test_a_log_written_before_refs_moved_to_meta_keeps_its_index(tmp_path):
+    """Version 1 wrote record_refs in the append: upgrading must neither lose those rows
+    nor index those records again."""
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in sqlite_storage._statements(sqlite_storage.LOG_MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    head = sqlite_storage.chain_hash(GENESIS_HASH, 1, "a", 1, "test.happened", 1, "{}", "{}",
+                                     "2024-01-01T00:00:00.000000Z", None)
+    conn.execute("INSERT INTO records VALUES (1, 'a', 1, 'test.happened', 1, '{}', '{}', "
+                 "'2024-01-01T00:00:00.000000Z', NULL, ?)", (head,))
+    conn.execute("INSERT INTO record_refs VALUES ('aesc', 1)")
+    conn.close()
+    db = SQLiteDatabase(path)
+    assert db.migrate()
+    store = SQLiteRecordStore(db, clock=Clock())
+    assert store.index_refs() == 0
+    assert [r.position for r in store.read_refs(["aesc"])] == [1]
+    assert store.verify() == (1, None, None)
+    db.close()

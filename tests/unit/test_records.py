@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
+
+import pytest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from timeline.errors import InvalidField
 from timeline.records import GENESIS_HASH, canonical_json, chain_hash
 
 ARGS = dict(position=1, stream="event-ev-1", version=1, kind="event.reported", schema=2,
@@ -72,7 +76,32 @@ def test_the_hash_of_any_record_follows_the_designed_definition(
 
 @settings(max_examples=200, deadline=None)
 @given(value=json_values)
-def test_canonical_json_is_sorted_compact_unicode_json(value):
-    assert canonical_json(value) == json.dumps(value, ensure_ascii=False, sort_keys=True,
-                                               separators=(",", ":"))
-    assert json.loads(canonical_json(value)) == value
+def test_canonical_json_is_sorted_compact_unicode_json_that_reads_back_as_the_value(value):
+    text = canonical_json(value)
+    assert json.loads(text) == value
+    # Apart from how a float is spelt (6.1e-05 or 0.000061: both exact), it is the
+    # standard library's sorted, compact, unescaped text.
+    assert _without_floats(text) == _without_floats(json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    assert canonical_json(json.loads(text)) == text
+
+
+def _without_floats(text: str) -> str:
+    return json.dumps(json.loads(text, parse_float=lambda _: "<float>"), ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), [1.0, {"x": -float("inf")}]])
+def test_canonical_json_refuses_nan_and_infinity_instead_of_writing_null(value):
+    with pytest.raises(InvalidField, match="NaN and infinity"):
+        canonical_json({"value": value, "other": None})
+
+
+@pytest.mark.parametrize("value", [datetime(2024, 1, 1), object(), {(1, 2): "tuple key"}])
+def test_canonical_json_refuses_what_json_cannot_say_rather_than_converting_it(value):
+    with pytest.raises(InvalidField, match="cannot be stored as JSON"):
+        canonical_json({"value": value})
+
+
+def test_integers_beyond_64_bits_are_kept_exactly():
+    assert canonical_json({"n": 2**70}) == '{"n":1180591620717411303424}'

@@ -55,6 +55,19 @@ LOG_MIGRATIONS: list[str] = [
         version    INTEGER NOT NULL
     );
     """,
+    # 1 -> 2: `record_refs` is no longer written by the append itself: each record names
+    # what it is about in its meta (`refs`), and the index is caught up from the log after
+    # the append, like a projection (a single-record append then writes one page fewer).
+    # Readers join the index up to its position with a scan of the few records after it.
+    # Every record already in the log was indexed by its append: the index starts there.
+    """
+    CREATE TABLE log_indexes (
+        name     TEXT PRIMARY KEY,
+        position INTEGER NOT NULL
+    );
+    INSERT INTO log_indexes (name, position)
+        SELECT 'refs', coalesce(max(position), 0) FROM records;
+    """,
 ]
 
 LOG_VERSION = len(LOG_MIGRATIONS)

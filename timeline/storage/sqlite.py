@@ -44,6 +44,15 @@ _IN_CHUNK = 500  # values per `IN (...)` list, well under SQLite's variable limi
 
 Clock = Callable[[], str]
 
+_EMPTY_LOG = (0, GENESIS_HASH, "")
+_STATE_OF_ONE = """
+    SELECT (SELECT max(version) FROM records WHERE stream = ?1),
+           (SELECT 1 FROM records WHERE key = ?2),
+           last.position, last.hash, last.recorded_at
+    FROM (SELECT 1) LEFT JOIN (
+        SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1
+    ) AS last"""
+
 _COLUMNS = "position, stream, version, kind, schema, data, meta, recorded_at, key, hash"
 
 
@@ -70,6 +79,7 @@ class SQLiteDatabase:
             raise StorageError(f"cannot open the database {str(path)!r}: {exc}") from exc
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA cache_size=-65536")  # KiB: the indexes of a large log
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
@@ -78,7 +88,17 @@ class SQLiteDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: `BEGIN IMMEDIATE`, commit on success, roll back on error.
+        """A write transaction: `BEGIN IMMEDIATE`, commit on success, roll back on error."""
+        conn = self.begin()
+        try:
+            yield conn
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def begin(self) -> sqlite3.Connection:
+        """`BEGIN IMMEDIATE`, retried while another process holds the write lock.
 
         Taking the write lock up front means a transaction never fails half-way for lack
         of it; waiting for the lock is retried with jittered backoff a bounded number of
@@ -87,21 +107,23 @@ class SQLiteDatabase:
         for attempt in range(BUSY_ATTEMPTS):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
-                break
+                return self.conn
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc) or attempt == BUSY_ATTEMPTS - 1:
                     raise DatabaseBusy() if _is_busy(exc) else StorageError(str(exc)) from exc
                 time.sleep(min(0.2, 0.005 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.5))
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+        raise DatabaseBusy()  # not reached: the last attempt raises
+
+    def commit(self) -> None:
         try:
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            self.conn.execute("ROLLBACK")
+            self.rollback()
             raise StorageError(f"commit failed: {exc}") from exc
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def log_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
@@ -149,6 +171,34 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
 
 _loads = loads
 
+_INSERT = f"INSERT INTO records ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+
+
+def _encode(new: NewRecord, position: int, version: int, prev_hash: str,
+            recorded_at: str) -> tuple[tuple[Any, ...], Record]:
+    """The row to insert and the record it stores: canonical text, chained hash."""
+    meta = {**new.meta, REFS: list(dict.fromkeys(new.refs))} if new.refs else new.meta
+    data_json = canonical_json(new.data)
+    meta_json = canonical_json(meta)
+    digest = chain_hash(prev_hash, position, new.stream, version, new.kind, new.schema,
+                        data_json, meta_json, recorded_at, new.key)
+    return ((position, new.stream, version, new.kind, new.schema, data_json, meta_json,
+             recorded_at, new.key, digest),
+            Record(position, new.stream, version, new.kind, new.schema, new.data, meta,
+                   recorded_at, new.key, digest))
+
+
+# The meta entry in which a record names what it is about (`NewRecord.refs`).
+REFS = "refs"
+
+
+def _refs_of(meta: str) -> list[str]:
+    """The refs a record's stored meta names (most records name none: skip the decoding)."""
+    if '"refs"' not in meta:
+        return []
+    refs = _loads(meta).get(REFS)
+    return [ref for ref in refs if isinstance(ref, str)] if isinstance(refs, list) else []
+
 
 def _row_to_record(row: tuple[Any, ...]) -> Record:
     return Record(row[0], row[1], row[2], row[3], row[4], _loads(row[5]), _loads(row[6]),
@@ -167,11 +217,19 @@ class SQLiteRecordStore:
     def append(
         self, records: Sequence[NewRecord], expected: Mapping[str, int] | None = None
     ) -> AppendResult:
+        # `begin`/`commit` by hand rather than `transaction()`: most appends are one
+        # record, and the context manager would be a tenth of their Python.
+        conn = self.db.begin()
         try:
-            with self.db.transaction() as conn:
-                return self.append_in(conn, records, expected)
+            result = self.append_in(conn, records, expected)
         except sqlite3.IntegrityError as exc:
+            self.db.rollback()
             raise self._translate(exc) from exc
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+        return result
 
     def append_in(
         self,
@@ -180,22 +238,18 @@ class SQLiteRecordStore:
         expected: Mapping[str, int] | None = None,
     ) -> AppendResult:
         """Append inside a transaction the caller already holds (see `append`)."""
-        last = conn.execute(
-            "SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        position, prev_hash, last_time = last if last else (0, GENESIS_HASH, "")
-        # One query per few hundred streams and keys, not one per record: a feed poll or
-        # an import appends hundreds of records at once.
-        versions = self._versions(conn, {r.stream for r in records} | set(expected or {}))
+        if len(records) == 1 and (not expected or expected.keys() <= {records[0].stream}):
+            return self._append_one(conn, records[0], expected)
+        keys = {r.key for r in records if r.key is not None}
+        last, versions, seen_keys = self._state(
+            conn, {r.stream for r in records} | set(expected or {}), keys)
+        position, prev_hash, last_time = last
         for stream, want in (expected or {}).items():
             if versions[stream] != want:
                 raise ConcurrencyError(stream, want, versions[stream])
         # Transaction time never runs backwards, so "known at T" is a prefix of the log.
         recorded_at = max(self.clock(), last_time)
-        # Keys already in the log; keys repeated inside the batch are added as they come.
-        seen_keys = self._existing_keys(conn, {r.key for r in records if r.key is not None})
         rows: list[tuple[Any, ...]] = []
-        refs: list[tuple[str, int]] = []
         written: list[Record] = []
         skipped: list[str] = []
         for new in records:
@@ -206,22 +260,68 @@ class SQLiteRecordStore:
                     continue
                 seen_keys.add(key)
             position += 1
-            stream = new.stream
-            version = versions[stream] = versions[stream] + 1
-            data_json = canonical_json(new.data)
-            meta_json = canonical_json(new.meta)
-            prev_hash = chain_hash(prev_hash, position, stream, version, new.kind, new.schema,
-                                   data_json, meta_json, recorded_at, key)
-            rows.append((position, stream, version, new.kind, new.schema,
-                         data_json, meta_json, recorded_at, key, prev_hash))
-            if new.refs:
-                refs.extend((ref, position) for ref in dict.fromkeys(new.refs))
-            written.append(Record(position, stream, version, new.kind, new.schema, new.data,
-                                  new.meta, recorded_at, key, prev_hash))
-        conn.executemany(f"INSERT INTO records ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        if refs:
-            conn.executemany("INSERT INTO record_refs (ref, position) VALUES (?, ?)", refs)
+            version = versions[new.stream] = versions[new.stream] + 1
+            row, record = _encode(new, position, version, prev_hash, recorded_at)
+            prev_hash = record.hash
+            rows.append(row)
+            written.append(record)
+        conn.executemany(_INSERT, rows)
         return AppendResult(tuple(written), tuple(skipped))
+
+    def _append_one(self, conn: sqlite3.Connection, new: NewRecord,
+                    expected: Mapping[str, int] | None) -> AppendResult:
+        """One record: the last record, the stream's version and the key in one query."""
+        version, found, *last = conn.execute(_STATE_OF_ONE, (new.stream, new.key)).fetchone()
+        version = version or 0
+        if expected and expected[new.stream] != version:
+            raise ConcurrencyError(new.stream, expected[new.stream], version)
+        if found and new.key is not None:
+            return AppendResult((), (new.key,))
+        position, prev_hash, last_time = last if last[0] is not None else _EMPTY_LOG
+        row, record = _encode(new, position + 1, version + 1, prev_hash,
+                              max(self.clock(), last_time))
+        conn.execute(_INSERT, row)
+        return AppendResult((record,), ())
+
+    def _state(self, conn: sqlite3.Connection, streams: set[str], keys: set[str]
+               ) -> tuple[tuple[int, str, str], dict[str, int], set[str]]:
+        """The last record (position, hash, time), each stream's version and the keys
+        already in the log, in one query per few hundred streams and keys, not one per
+        record: a feed poll or an import appends hundreds of records at once."""
+        row = conn.execute(
+            "SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        return (row or _EMPTY_LOG, self._versions(conn, streams),
+                self._existing_keys(conn, keys))
+
+    # -- the index of what records are about -------------------------------------------
+
+    def index_refs(self) -> int:
+        """Bring `record_refs` up to the head of the log; returns the records indexed."""
+        with self.db.transaction() as conn:
+            return self.index_refs_in(conn)
+
+    def index_refs_in(self, conn: sqlite3.Connection) -> int:
+        """`index_refs` inside a transaction the caller holds (a projection catch-up)."""
+        done = self._indexed(conn)
+        indexed = 0
+        while rows := conn.execute(
+            "SELECT position, meta FROM records WHERE position > ? ORDER BY position LIMIT ?",
+            (done, PAGE * 5),
+        ).fetchall():
+            conn.executemany(
+                "INSERT INTO record_refs (ref, position) VALUES (?, ?)",
+                [(ref, position) for position, meta in rows for ref in _refs_of(meta)],
+            )
+            done = rows[-1][0]
+            indexed += len(rows)
+        conn.execute("UPDATE log_indexes SET position = ? WHERE name = 'refs'", (done,))
+        return indexed
+
+    @staticmethod
+    def _indexed(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT position FROM log_indexes WHERE name = 'refs'").fetchone()
+        return int(row[0]) if row else 0
 
     @staticmethod
     def _version(conn: sqlite3.Connection, stream: str) -> int:
@@ -318,27 +418,49 @@ class SQLiteRecordStore:
 
     def read_refs(self, refs: Iterable[str], until: int | None = None) -> Iterator[Record]:
         names = sorted(set(refs))
-        limit = until if until is not None else 2**62
+        indexed, limit = self._index_bounds(until)
         marks = ",".join("?" * len(names))
-        return self._paged(
+        yield from self._paged(
             f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))} FROM records r "
             f"WHERE r.position IN (SELECT position FROM record_refs WHERE ref IN ({marks}) "
             "AND position <= ?) ORDER BY r.position",
-            [*names, limit],
+            [*names, indexed],
         )
+        yield from self._tail(names, indexed, limit)
 
     def streams_referencing(self, refs: Iterable[str], prefix: str,
                             until: int | None = None) -> set[str]:
         names = sorted(set(refs))
-        limit = until if until is not None else 2**62
+        indexed, limit = self._index_bounds(until)
         marks = ",".join("?" * len(names))
         rows = self.db.conn.execute(
             f"SELECT DISTINCT r.stream FROM record_refs f JOIN records r "
             f"ON r.position = f.position WHERE f.ref IN ({marks}) AND f.position <= ? "
             "AND r.stream >= ? AND r.stream < ?",
-            [*names, limit, prefix, prefix + "\uffff"],
+            [*names, indexed, prefix, prefix + "\uffff"],
         )
-        return {row[0] for row in rows}
+        streams = {row[0] for row in rows}
+        streams.update(r.stream for r in self._tail(names, indexed, limit)
+                       if r.stream.startswith(prefix))
+        return streams
+
+    def _index_bounds(self, until: int | None) -> tuple[int, int]:
+        """How far `record_refs` may answer for a read up to `until`, and `until` itself.
+
+        The index only ever grows, so the bound read here stays true for the whole read."""
+        limit = until if until is not None else 2**62
+        return min(limit, self._indexed(self.db.conn)), limit
+
+    def _tail(self, refs: list[str], after: int, until: int) -> Iterator[Record]:
+        """Records after the index that name any of `refs`: read from the log itself.
+
+        Projections catch the index up after every write, so this is a handful of records,
+        unless the log was appended to by a process that never caught up."""
+        wanted = set(refs)
+        for record in self.read(after=after, until=until):
+            named = record.meta.get(REFS)
+            if isinstance(named, list) and wanted.intersection(named):
+                yield record
 
     def streams_with_prefix(self, prefix: str, until: int | None = None) -> Iterator[list[Record]]:
         limit = until if until is not None else 2**62
