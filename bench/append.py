@@ -2,7 +2,8 @@
 
 (a) single records, one transaction each; (b) batches of 1000 in one transaction. The
 baseline inserts the very rows our store wrote (same column values, read back from our
-file) with raw sqlite3, on a connection with WAL and synchronous=NORMAL:
+file) with raw sqlite3, on a connection with the store's settings (WAL,
+synchronous=NORMAL, the same page cache):
 `BEGIN IMMEDIATE; INSERT; COMMIT` per row for (a), `BEGIN IMMEDIATE; executemany(1000
 rows); COMMIT` for (b), into a table of the same columns with the uniqueness DESIGN.md
 requires of any log (position primary key, `UNIQUE(stream, version)`, a unique key) and
@@ -36,7 +37,7 @@ from typing import Any
 
 from timeline.dates import format_timestamp
 from timeline.records import NewRecord
-from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore
+from timeline.storage.sqlite import CACHE_KIB, SQLiteDatabase, SQLiteRecordStore
 
 from bench.common import Result, human, out_dir, ratio_line, remove_db
 from bench.logdata import Generator
@@ -109,6 +110,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA cache_size={CACHE_KIB}")  # the store's own settings, for fairness
     return conn
 
 

@@ -26,6 +26,9 @@ def _table() -> dict[int, str]:
 
 
 _TO_SIMPLIFIED = _table()
+# The characters the table changes: most Chinese text has none, and looking for one costs
+# half of what `translate` costs (a rebuild folds the titles and quotes of a million events).
+_TRADITIONAL = frozenset(map(chr, _TO_SIMPLIFIED))
 
 
 def simplified(text: str) -> str:
@@ -34,4 +37,6 @@ def simplified(text: str) -> str:
         return text
     if not _TO_SIMPLIFIED:
         return str(zhconv.convert(text, "zh-hans"))
+    if _TRADITIONAL.isdisjoint(text):
+        return text
     return text.translate(_TO_SIMPLIFIED)

@@ -243,10 +243,13 @@ def _pydantic_message(error: Any) -> str:
 
 # -- the fold ---------------------------------------------------------------------------
 
-def new_state(data: dict[str, Any], record: Record) -> dict[str, Any]:
-    """The first state of an event. Nested values are shared with the record, never
-    mutated: every later step copies what it changes (a rebuild folds a million records,
-    and deep copies would dominate it)."""
+def new_state(data: dict[str, Any], recorded_at: str, version: int) -> dict[str, Any]:
+    """The first state of an event, from its `event.reported` payload. Nested values are
+    shared with the record, never mutated: every later step copies what it changes (a
+    rebuild folds a million records, and deep copies would dominate it).
+
+    A pure function of the reported record alone: the event projection stores no state for
+    an event that nothing has changed since, and reads this back instead."""
     state: dict[str, Any] = {
         "summary": None, "status": "announced", "location": {}, "amounts": [],
         "capacity_gwh": None, "fields": {}, "sources": [], "tags": [], "date_note": None,
@@ -255,9 +258,9 @@ def new_state(data: dict[str, Any], record: Record) -> dict[str, Any]:
     state["retracted"] = False
     state["retraction_reason"] = None
     state["corrections"] = []
-    state["reported_at"] = record.recorded_at
-    state["updated_at"] = record.recorded_at
-    state["version"] = record.version
+    state["reported_at"] = recorded_at
+    state["updated_at"] = recorded_at
+    state["version"] = version
     return state
 
 
@@ -283,7 +286,7 @@ def fold_event(state: dict[str, Any] | None, record: Record) -> dict[str, Any] |
     """One step of an event's history. Pure: the input state is never modified."""
     kind, data = record.kind, record.data
     if kind == REPORTED:
-        return new_state(data, record)
+        return new_state(data, record.recorded_at, record.version)
     if state is None:
         return None  # a record about an event this view never saw reported
     state = dict(state)
@@ -304,7 +307,7 @@ def fold_event(state: dict[str, Any] | None, record: Record) -> dict[str, Any] |
 
 
 def company_ids(state: dict[str, Any]) -> list[str]:
-    return list(dict.fromkeys(c["company"] for c in state["companies"]))
+    return list(dict.fromkeys([c["company"] for c in state["companies"]]))
 
 
 def date_of(state: dict[str, Any]) -> PartialDate:
@@ -312,4 +315,4 @@ def date_of(state: dict[str, Any]) -> PartialDate:
 
 
 def quotes_of(state: dict[str, Any]) -> str:
-    return "\n".join(s.get("quote") or "" for s in state["sources"])
+    return "\n".join([s.get("quote") or "" for s in state["sources"]])

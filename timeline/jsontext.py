@@ -26,7 +26,12 @@ _FALLBACK = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(","
 
 
 def canonical(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8: the one text that hashes are computed over.
+    """Sorted keys, no spaces, UTF-8: the one text that hashes are computed over."""
+    return canonical_bytes(value).decode("utf-8")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """`canonical` as UTF-8 bytes, what the hash chain digests.
 
     orjson writes NaN and infinities as `null`; a record must never store something other
     than what it was given, so a text with a `null` in it is checked for them (a text
@@ -35,10 +40,10 @@ def canonical(value: Any) -> str:
     try:
         text = orjson.dumps(value, option=_CANONICAL)
     except orjson.JSONEncodeError:
-        return _fallback(value)
+        return _fallback(value).encode("utf-8")
     if b"null" in text and not _finite([value]):
         raise InvalidField("data", "cannot be stored as JSON: NaN and infinity are not JSON")
-    return text.decode("utf-8")
+    return text
 
 
 def _fallback(value: Any) -> str:

@@ -8,18 +8,24 @@ the two agree (a property test holds them to it).
 
 A rebuild replays the whole log (a million records and more), so it also builds the
 secondary indexes once at the end rather than row by row, except those a projection reads
-while it applies records (`Projection.indexes_used`). Indexes only speed lookups up; an
-interrupted rebuild leaves them missing and `ensure_tables` creates them on the next start.
+while it applies records (`Projection.indexes_used`), and lets a projection prepare its
+empty tables for the bulk and tidy them after it (`start_rebuild`, `finish_rebuild`: the
+full-text index is merged once at the end). An interrupted rebuild leaves the indexes
+missing, and `ensure_tables` finishes it on the next start.
+
+What a rebuild costs is mostly what it writes, so the event projection writes little: no
+state for an event as it was reported (it is read back from the log), every table in
+rowid order, and company and full-text rows only when they change.
 """
 
 from __future__ import annotations
 
 import gc
-from timeline.jsontext import dumps, loads
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from timeline.companies import (
@@ -28,18 +34,30 @@ from timeline.companies import (
     lookup_key,
     names_of,
 )
-from timeline.events import EVENT_STREAM_PREFIX, REPORTED, fold_event, quotes_of
+from timeline.events import (
+    EVENT_STREAM_PREFIX,
+    REPORTED,
+    company_ids,
+    fold_event,
+    new_state,
+    quotes_of,
+)
+from timeline.jsontext import dumps, loads
 from timeline.records import Record
 from timeline.search import index_text
 from timeline.storage.schema import PROJECTION_DROPS, PROJECTION_TABLES, PROJECTION_VERSION
 from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore, _statements
-from timeline.upcasting import upcast
+from timeline.upcasting import upcast, upcast_data
 
 CATCH_UP_BATCH = 2000
 REBUILD_BATCH = 5000
-# Records per transaction in a rebuild: each commit writes every index page its batches
-# touched, and the indexes on event and company ids are touched all over.
+# Records per transaction in a rebuild: each commit copies what it wrote through the WAL,
+# and between two of them other writers get the lock (a rebuild takes about a minute).
 REBUILD_TRANSACTION = 100000
+# Connection settings for the length of a rebuild. SQLite as Debian builds it zeroes every
+# page it frees, so dropping the old tables would write them out in full; FAST still erases
+# what it can without extra writes. (The page cache is the connection's own, 64 MB.)
+REBUILD_PRAGMAS: dict[str, int | str] = {"secure_delete": "FAST"}
 
 Progress = Callable[[int], None]
 
@@ -53,6 +71,9 @@ class Projection(Protocol):
 
     # Optionally, `indexes_used`: the names of the projection's indexes that `apply` reads
     # through; a rebuild creates them up front, and every other index at the end.
+    # Optionally, `start_rebuild(conn)` and `finish_rebuild(conn)`: run on the empty
+    # tables before a rebuild fills them, and after (with the deferred indexes, in one
+    # transaction; again by `ensure_tables` if a rebuild was interrupted before it).
 
 
 _dumps = dumps
@@ -84,72 +105,158 @@ class CompaniesProjection:
             )
 
 
+# How an event row reads back. An event that nothing changed since it was reported (most
+# of them: a rebuild writes a million) stores no state: its state is `new_state` of the
+# reported record, whose position is the row's rowid, and is rebuilt from the log on read.
+EVENT_STATE_COLUMNS = "e.state, r.schema, r.data, r.recorded_at"
+EVENTS_WITH_RECORDS = "events e JOIN records r ON r.position = e.rowid"
+
+
+def event_state(row: Sequence[Any]) -> dict[str, Any]:
+    """An event's state from the `EVENT_STATE_COLUMNS` of its row."""
+    stored, schema, data, recorded_at = row[0], row[1], row[2], row[3]
+    if stored is not None:
+        state: dict[str, Any] = loads(stored)
+        return state
+    return new_state(upcast_data(REPORTED, schema, loads(data)), recorded_at, 1)
+
+
+# FTS5's own merge settings, which catch-up keeps. While a rebuild fills the index, it
+# merges only when a level holds this many segments: a million events write about 400,
+# and FTS5 refuses more than 2,000 in all.
+FTS5_MERGE_DEFAULTS = {"automerge": 4, "crisismerge": 16}
+FTS5_REBUILD_CRISISMERGE = 1000
+
+
+def _configure_search_index(conn: sqlite3.Connection, **settings: int) -> None:
+    for name, value in settings.items():
+        conn.execute("INSERT INTO events_fts (events_fts, rank) VALUES (?, ?)", (name, value))
+
+
+def _is_first_report(record: Record) -> bool:
+    """The record that opens its event's stream: no row of the event can exist yet."""
+    return record.kind == REPORTED and record.version == 1
+
+
+def _search_texts(state: dict[str, Any]) -> tuple[str, str, str]:
+    """What the full-text index holds of an event, before `index_text`."""
+    return state["title"], state.get("summary") or "", quotes_of(state)
+
+
+@dataclass
+class _Event:
+    """An event a batch touched: its row, its state as the tables hold it (None for an
+    event new to them) and its state after the batch."""
+
+    rowid: int
+    before: dict[str, Any] | None = None
+    state: dict[str, Any] | None = None
+
+
+def _by_rowid(item: tuple[str, _Event]) -> int:
+    return item[1].rowid
+
+
 class EventsProjection:
     """The event index, company timelines and the full-text index.
 
-    A batch folds its records against a working set of the states it touched, loading a
-    state from the table only when a record refers to an event of an earlier batch, and
-    writes each touched event once.
+    A batch folds its records against a working set of the events it touched, loading an
+    event from the tables only when a record refers to one of an earlier batch, and then
+    writes each touched event once: its row, and its company and full-text rows only when
+    they changed. A rebuild is this same code over larger batches.
     """
 
     name = "events"
 
-    def apply(self, conn: sqlite3.Connection, records: list[Record]) -> None:
-        touched: dict[str, dict[str, Any]] = {}
-        before: dict[str, dict[str, Any]] = {}   # states as the table holds them
-        rowids: dict[str, int] = {}
-        fresh: set[str] = set()
-        for record in records:
-            if not record.stream.startswith(EVENT_STREAM_PREFIX):
-                continue
-            event_id = record.stream[len(EVENT_STREAM_PREFIX):]
-            record = upcast(record)
-            state = touched.get(event_id)
-            if state is None and record.kind != REPORTED:
-                row = conn.execute(
-                    "SELECT rowid, state FROM events WHERE id = ?", (event_id,)
-                ).fetchone()
-                if row is None:
-                    continue
-                rowids[event_id], state = row[0], loads(row[1])
-                before[event_id] = state
-            if record.kind == REPORTED:
-                rowids[event_id] = record.position
-                fresh.add(event_id)
-            new = fold_event(state, record)
-            if new is not None:
-                touched[event_id] = new
-        if touched:
-            self._write(conn, touched, before, rowids, fresh)
+    @staticmethod
+    def start_rebuild(conn: sqlite3.Connection) -> None:
+        """A rebuild fills the full-text index without merging its segments on the way
+        (each merge rewrites what the ones before wrote: a third of the index's cost on a
+        million events), and merges them all once at its end."""
+        _configure_search_index(conn, automerge=0, crisismerge=FTS5_REBUILD_CRISISMERGE)
 
     @staticmethod
-    def _write(conn: sqlite3.Connection, touched: dict[str, dict[str, Any]],
-               before: dict[str, dict[str, Any]], rowids: dict[str, int], fresh: set[str]) -> None:
-        old = [(rowids[e],) for e in touched if e not in fresh]
-        if old:
-            # The rows to remove are known from the state the table held: deleting by
-            # primary key needs no second index on company_events.
-            conn.executemany("DELETE FROM events_fts WHERE rowid = ?", old)
-            conn.executemany(
-                "DELETE FROM company_events WHERE company = ? AND event = ?",
-                [(c["company"], e) for e, s in before.items() for c in s["companies"]],
-            )
+    def finish_rebuild(conn: sqlite3.Connection) -> None:
+        """One merge of the whole full-text index; catch-up merges as FTS5 does by default."""
+        _configure_search_index(conn, **FTS5_MERGE_DEFAULTS)
+        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('optimize')")
+
+    def apply(self, conn: sqlite3.Connection, records: list[Record]) -> None:
+        touched: dict[str, _Event] = {}
+        for record in records:
+            if record.stream.startswith(EVENT_STREAM_PREFIX):
+                self._fold(conn, touched, upcast(record))
+        if touched:
+            self._write(conn, touched)
+
+    @staticmethod
+    def _fold(conn: sqlite3.Connection, touched: dict[str, _Event], record: Record) -> None:
+        event_id = record.stream[len(EVENT_STREAM_PREFIX):]
+        event = touched.get(event_id)
+        if event is None:
+            event = (_Event(record.position) if _is_first_report(record)
+                     else EventsProjection._load(conn, record))
+        state = fold_event(event.state, record)
+        if state is not None:
+            event.state = state
+            touched[event_id] = event
+
+    @staticmethod
+    def _load(conn: sqlite3.Connection, record: Record) -> _Event:
+        """The event `record` is about, as the tables hold it; one they do not hold yet
+        would get its row at the record's position (if the record reports it).
+
+        An event's row is where its stream's first `event.reported` record stands, so the
+        log's own index on streams finds it: the index on event ids, which the reads need
+        and this would not, is built once at the end of a rebuild instead of row by row."""
+        row = conn.execute(
+            f"SELECT e.rowid, {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE e.rowid = "
+            "(SELECT position FROM records WHERE stream = ? AND kind = ? ORDER BY version LIMIT 1)",
+            (record.stream, REPORTED),
+        ).fetchone()
+        if row is None:
+            return _Event(record.position)
+        state = event_state(row[1:])
+        return _Event(row[0], before=state, state=state)
+
+    @staticmethod
+    def _write(conn: sqlite3.Connection, touched: dict[str, _Event]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        stale: list[tuple[int]] = []  # events whose company rows change
+        companies: list[tuple[int, str]] = []
+        texts: list[tuple[int, str, str, str]] = []
+        # In rowid order: every table is then written front to back, and the full-text
+        # index keeps its pending terms in memory (a lower rowid makes FTS5 flush them).
+        for event_id, event in sorted(touched.items(), key=_by_rowid):
+            state, before, rowid = event.state, event.before, event.rowid
+            assert state is not None  # only folded events are kept
+            # Version 1 is the reported record itself: the state is that record's.
+            stored = None if state["version"] == 1 else _dumps(state)
+            rows.append((rowid, event_id, state["type"], state["date"], int(state["retracted"]),
+                         stored))
+            names = company_ids(state)
+            if before is None or company_ids(before) != names:
+                if before is not None:
+                    stale.append((rowid,))
+                companies.extend((rowid, company) for company in names)
+            searched = _search_texts(state)
+            if before is None or _search_texts(before) != searched:
+                title, summary, quotes = searched
+                texts.append((rowid, index_text(title), index_text(summary), index_text(quotes)))
+        conn.executemany("DELETE FROM company_events WHERE event = ?", stale)
         conn.executemany(
             "INSERT INTO events (rowid, id, type, date_sort, retracted, state) VALUES (?,?,?,?,?,?)"
-            " ON CONFLICT (id) DO UPDATE SET type = excluded.type, date_sort = excluded.date_sort,"
-            " retracted = excluded.retracted, state = excluded.state",
-            [(rowids[e], e, s["type"], s["date"], int(s["retracted"]), _dumps(s))
-             for e, s in touched.items()],
+            " ON CONFLICT (rowid) DO UPDATE SET type = excluded.type,"
+            " date_sort = excluded.date_sort, retracted = excluded.retracted, state = excluded.state",
+            rows,
         )
+        conn.executemany("INSERT OR IGNORE INTO company_events (event, company) VALUES (?, ?)",
+                         companies)
+        # REPLACE: an event's new text takes the place of its old one in the same ordered
+        # pass; a separate DELETE pass would send FTS5 back to lower rowids.
         conn.executemany(
-            "INSERT OR IGNORE INTO company_events (company, event) VALUES (?, ?)",
-            [(c["company"], e) for e, s in touched.items() for c in s["companies"]],
-        )
-        conn.executemany(
-            "INSERT INTO events_fts (rowid, title, summary, quotes) VALUES (?, ?, ?, ?)",
-            [(rowids[e], index_text(s["title"]), index_text(s.get("summary") or ""),
-              index_text(quotes_of(s)))
-             for e, s in touched.items()],
+            "INSERT OR REPLACE INTO events_fts (rowid, title, summary, quotes) VALUES (?, ?, ?, ?)",
+            texts,
         )
 
 
@@ -163,8 +270,8 @@ class ProjectionRunner:
         self.projections = list(projections)
 
     def ensure_tables(self) -> bool:
-        """Create missing projection tables, and the indexes an interrupted rebuild left
-        out; rebuild all if their version changed."""
+        """Create missing projection tables, and finish a rebuild that was interrupted
+        before its end (its indexes are missing); rebuild all if their version changed."""
         row = self.db.conn.execute(
             "SELECT min(version) FROM checkpoints"
         ).fetchone()
@@ -177,21 +284,28 @@ class ProjectionRunner:
             with self.db.transaction() as conn:
                 for projection in missing:
                     self._create(conn, projection)
-        if self._missing_indexes():  # a rebuild was interrupted before it built them
-            self._create_missing_indexes()
+        if self._missing_indexes():
+            with self.db.transaction() as conn:
+                # Looked up again under the write lock: another process may have just
+                # finished it.
+                if self._missing_indexes():
+                    self._finish_rebuild(conn)
         return bool(missing)
 
     def _create(self, conn: sqlite3.Connection, projection: Projection,
-                defer_indexes: bool = False) -> None:
-        """Create the projection's tables empty; with `defer_indexes`, without the indexes
-        it does not read while applying records (`_create_missing_indexes` adds them)."""
+                rebuilding: bool = False) -> None:
+        """Create the projection's tables empty; for a rebuild, without the indexes it
+        does not read while applying records, and started (`_finish_rebuild` ends it)."""
         for table in PROJECTION_DROPS[projection.name]:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         used = set(getattr(projection, "indexes_used", ()))
         for statement in _statements(PROJECTION_TABLES[projection.name]):
             index = _index_name(statement)
-            if not (defer_indexes and index is not None and index not in used):
+            if not (rebuilding and index is not None and index not in used):
                 conn.execute(statement)
+        start = getattr(projection, "start_rebuild", None)
+        if rebuilding and start is not None:
+            start(conn)
         conn.execute(
             "INSERT INTO checkpoints (projection, position, version) VALUES (?, 0, ?)"
             " ON CONFLICT (projection) DO UPDATE SET position = 0, version = excluded.version",
@@ -209,11 +323,16 @@ class ProjectionRunner:
             if (index := _index_name(statement)) is not None and index not in present
         ]
 
-    def _create_missing_indexes(self) -> None:
-        # Looked up again under the write lock: another process may have just made them.
-        with self.db.transaction() as conn:
-            for statement in self._missing_indexes():
-                conn.execute(statement)
+    def _finish_rebuild(self, conn: sqlite3.Connection) -> None:
+        """What a rebuild leaves to its end, in the caller's transaction: each projection's
+        `finish_rebuild`, then the deferred indexes, whose absence marks an unfinished
+        rebuild."""
+        for projection in self.projections:
+            finish = getattr(projection, "finish_rebuild", None)
+            if finish is not None:
+                finish(conn)
+        for statement in self._missing_indexes():
+            conn.execute(statement)
 
     def checkpoint(self, conn: sqlite3.Connection, name: str) -> int:
         row = conn.execute(
@@ -232,6 +351,8 @@ class ProjectionRunner:
         while True:
             in_transaction = 0
             with self.db.transaction() as conn:
+                # The log's own index of what records are about moves with the projections.
+                self.store.index_refs_in(conn)
                 while in_transaction < per_transaction:
                     start = min(self.checkpoint(conn, p.name) for p in self.projections)
                     records = list(self.store.read(after=start, until=start + batch))
@@ -256,12 +377,13 @@ class ProjectionRunner:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every projection and replay the whole log into it; build the secondary
         indexes at the end, in one pass each, instead of row by row."""
-        with self.db.transaction() as conn:
-            for projection in self.projections:
-                self._create(conn, projection, defer_indexes=True)
-        with _gc_paused():
+        with _gc_paused(), _rebuild_settings(self.db.conn):
+            with self.db.transaction() as conn:
+                for projection in self.projections:
+                    self._create(conn, projection, rebuilding=True)
             applied = self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, progress)
-            self._create_missing_indexes()
+            with self.db.transaction() as conn:
+                self._finish_rebuild(conn)
         return applied
 
 
@@ -269,13 +391,28 @@ def _first_table(projection: str) -> str:
     return PROJECTION_DROPS[projection][0]
 
 
-_CREATE_INDEX = re.compile(r"CREATE\s+INDEX\s+(\w+)\s", re.IGNORECASE)
+_CREATE_INDEX = re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s", re.IGNORECASE)
 
 
 def _index_name(statement: str) -> str | None:
-    """The name a `CREATE INDEX` statement creates (unique indexes are never deferred)."""
+    """The name a `CREATE [UNIQUE] INDEX` statement creates (constraints declared inside a
+    table are built with it, never deferred)."""
     match = _CREATE_INDEX.match(statement)
     return match.group(1) if match else None
+
+
+@contextmanager
+def _rebuild_settings(conn: sqlite3.Connection) -> Iterator[None]:
+    """Connection settings for the length of a rebuild, restored after it (see
+    `REBUILD_PRAGMAS`); none of them touches durability or the log."""
+    before = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in REBUILD_PRAGMAS}
+    for name, value in REBUILD_PRAGMAS.items():
+        conn.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.execute(f"PRAGMA {name} = {value}")
 
 
 @contextmanager

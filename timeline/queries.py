@@ -6,13 +6,14 @@ Today's timelines, lookups and searches come from here, fast. Anything "as of" o
 
 from __future__ import annotations
 
-from timeline.jsontext import loads
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 from timeline.companies import lookup_key
 from timeline.errors import UnknownCompany
+from timeline.jsontext import loads
+from timeline.projections import EVENT_STATE_COLUMNS, EVENTS_WITH_RECORDS, event_state
 from timeline.replay import Query, Registry, select
 from timeline.search import match_query
 
@@ -53,8 +54,10 @@ class LiveQueries:
     # -- events -----------------------------------------------------------------------
 
     def event_state(self, event_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT state FROM events WHERE id = ?", (event_id,)).fetchone()
-        return loads(row[0]) if row else None
+        row = self.conn.execute(
+            f"SELECT {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE e.id = ?", (event_id,)
+        ).fetchone()
+        return event_state(row) if row else None
 
     def timeline(self, company_id: str, query: Query) -> list[dict[str, Any]]:
         """Today's timeline of a company and of every company merged into it."""
@@ -62,36 +65,36 @@ class LiveQueries:
         survivor = registry.survivor(company_id)
         group = [c for c in registry.companies if registry.survivor(c) == survivor] or [survivor]
         marks = ",".join("?" * len(group))
-        rows = self.conn.execute(
-            f"SELECT state FROM events WHERE id IN (SELECT event FROM company_events "
-            f"WHERE company IN ({marks}))",
+        states = self._states(
+            f"SELECT {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE e.rowid IN "
+            f"(SELECT event FROM company_events WHERE company IN ({marks}))",
             group,
         )
-        states = (loads(row[0]) for row in rows)
         return select(states, registry, Query(**{**query.__dict__, "company": survivor}))
 
     def events(self, query: Query) -> list[dict[str, Any]]:
-        sql = "SELECT state FROM events WHERE 1 = 1"
+        sql = f"SELECT {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE 1 = 1"
         params: list[Any] = []
         if query.types:
-            sql += f" AND type IN ({','.join('?' * len(query.types))})"
+            sql += f" AND e.type IN ({','.join('?' * len(query.types))})"
             params += list(query.types)
         if not query.include_retracted:
-            sql += " AND retracted = 0"
+            sql += " AND e.retracted = 0"
         if query.company:
             return self.timeline(query.company, query)
         return select(self._states(sql, params), self.registry(), query)
 
     def _states(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(sql, params):
-            yield loads(row[0])
+            yield event_state(row)
 
     def search(self, text: str, limit: int = 50, include_retracted: bool = False) -> list[dict[str, Any]]:
         expression = match_query(text)
         if expression is None:
             return []
         rows = self.conn.execute(
-            "SELECT e.state FROM events_fts f JOIN events e ON e.rowid = f.rowid "
+            f"SELECT {EVENT_STATE_COLUMNS} FROM events_fts f JOIN events e ON e.rowid = f.rowid "
+            "JOIN records r ON r.position = e.rowid "
             "WHERE events_fts MATCH ? AND (? OR e.retracted = 0) ORDER BY f.rank LIMIT ?",
             (expression, include_retracted, limit),
         )
@@ -99,7 +102,7 @@ class LiveQueries:
         query = Query(include_retracted=include_retracted)
         found = []
         for row in rows:
-            found.extend(select([loads(row[0])], registry, query))
+            found.extend(select([event_state(row)], registry, query))
         return found
 
 
@@ -109,8 +112,9 @@ def events_naming(conn: sqlite3.Connection, type_: str, companies: list[str]) ->
         return []
     marks = ",".join("?" * len(companies))
     rows = conn.execute(
-        f"SELECT state FROM events WHERE type = ? AND retracted = 0 AND id IN "
+        f"SELECT {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE e.type = ? "
+        f"AND e.retracted = 0 AND e.rowid IN "
         f"(SELECT event FROM company_events WHERE company IN ({marks}))",
         [type_, *companies],
     )
-    return [loads(row[0]) for row in rows]
+    return [event_state(row) for row in rows]

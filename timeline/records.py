@@ -1,15 +1,15 @@
 """Records: the immutable entries of the log, and how each is chained to the one before.
 
 A record is written once and read forever, often a million at a time during a rebuild,
-so `Record` is a slotted dataclass rather than a validated model: the data was validated
-when it was appended, and reading must cost as little as the database row itself.
+so `Record` is a named tuple rather than a validated model: the data was validated when it
+was appended, and reading must cost as little as the database row itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -37,8 +37,13 @@ class NewRecord:
     refs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
+    """A record as the log holds it.
+
+    A named tuple, not a frozen dataclass: just as immutable, and built three times faster,
+    which counts when a rebuild reads a million of them and an import writes thousands.
+    """
+
     position: int
     stream: str
     version: int
@@ -99,7 +104,30 @@ def chain_hash(
     The payloads enter as the exact text stored in the database, so `verify` detects any
     change to a stored byte without re-serialising anything.
     """
+    return chain_digest(prev_hash, position, stream, version, kind, schema,
+                        data_json.encode("utf-8"), meta_json.encode("utf-8"), recorded_at, key)
+
+
+def chain_digest(
+    prev_hash: str,
+    position: int,
+    stream: str,
+    version: int,
+    kind: str,
+    schema: int,
+    data: bytes,
+    meta: bytes,
+    recorded_at: str,
+    key: str | None,
+) -> str:
+    """`chain_hash` of payloads already encoded, as an append has them."""
     # Integers and strings only: orjson writes them exactly as `canonical` would.
     head = orjson.dumps([position, stream, version, kind, schema, recorded_at, key])
-    body = f"{prev_hash}{head[:-1].decode()},{data_json},{meta_json}]"
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(prev_hash.encode("ascii"))
+    digest.update(head[:-1])
+    digest.update(b",")
+    digest.update(data)
+    digest.update(b",")
+    digest.update(meta)
+    digest.update(b"]")
+    return digest.hexdigest()

@@ -8,7 +8,6 @@ until the payload is current. Each step is small enough to be obviously right.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from timeline.records import Record
@@ -41,7 +40,14 @@ def upcast(record: Record) -> Record:
     steps = UPCASTERS.get(record.kind)
     if not steps or record.schema > len(steps):
         return record
-    data = record.data
-    for step in steps[record.schema - 1 :]:
+    return record._replace(data=upcast_data(record.kind, record.schema, record.data),
+                           schema=len(steps) + 1)
+
+
+def upcast_data(kind: str, schema: int, data: dict[str, Any]) -> dict[str, Any]:
+    """A payload of `kind` written at `schema`, at the current schema: for readers that
+    hold a payload without its record (a projection row that points into the log)."""
+    steps = UPCASTERS.get(kind, [])
+    for step in steps[schema - 1 :]:
         data = step(data)
-    return replace(record, data=data, schema=len(steps) + 1)
+    return data

@@ -6,7 +6,6 @@ several sources, each keeping the figures it gave.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -21,9 +20,9 @@ from timeline.intake import Draft, ItemSeen
 
 
 def factories_of(app: App, company: str) -> list[dict[str, Any]]:
-    rows = app.db.conn.execute("SELECT state FROM events WHERE type = 'factory' AND id IN "
+    rows = app.db.conn.execute("SELECT id FROM events WHERE type = 'factory' AND rowid IN "
                                "(SELECT event FROM company_events WHERE company = ?)", (company,))
-    return [json.loads(row[0]) for row in rows]
+    return [app.queries.event_state(row[0]) for row in rows]
 
 
 def debrecen(app: App) -> dict[str, Any]:
@@ -118,8 +117,8 @@ def test_the_same_article_imported_and_polled_is_one_event_with_two_sources(make
         app.timeline.add_alias(company, alias)
     Importer(app, lambda: make_extractor(app)).import_file(DOCUMENTS / "news-zh-aesc-sequoia.md")
     FeedPipeline(app).poll()
-    rows = app.db.conn.execute("SELECT state FROM events WHERE type = 'acquisition'").fetchall()
-    [acquisition] = [json.loads(row[0]) for row in rows]
+    rows = app.db.conn.execute("SELECT id FROM events WHERE type = 'acquisition'").fetchall()
+    [acquisition] = [app.queries.event_state(row[0]) for row in rows]
     assert acquisition["date"] == "2018-08"
     assert [s["publisher"] for s in acquisition["sources"]] == ["import:news-zh-aesc-sequoia.md", "yicai"]
     assert acquisition["sources"][1]["url"] == "http://news.example/2019/01/aesc-sequoia"

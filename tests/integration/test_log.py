@@ -59,6 +59,19 @@ def test_the_database_refuses_a_second_record_at_the_same_stream_version(store):
     assert store.head() == 1
 
 
+def test_a_batch_meeting_a_known_key_undoes_only_its_own_rows_in_the_callers_transaction(store):
+    store.append([rec("feed-x", 1, key="item:1")])
+    with store.db.transaction() as conn:
+        store.append_in(conn, [rec("notes", 1), rec("notes", 2)])
+        result = store.append_in(conn, [rec("feed-x", 2, key="item:2"),
+                                        rec("feed-x", 1, key="item:1"),
+                                        rec("feed-x", 3, key="item:3")])
+    assert result.skipped_keys == ("item:1",)
+    assert [(r.position, r.key) for r in result.written] == [(4, "item:2"), (5, "item:3")]
+    assert [r.stream for r in store.read()] == ["feed-x", "notes", "notes", "feed-x", "feed-x"]
+    assert store.verify() == (5, None, None)
+
+
 def test_appending_a_key_that_exists_is_a_no_op_that_says_so(store):
     first = store.append([rec("feed-x", 1, key="item:1")])
     assert [r.key for r in first.written] == ["item:1"] and first.skipped_keys == ()
@@ -319,8 +332,8 @@ def test_a_log_written_before_refs_moved_to_meta_keeps_its_index(tmp_path):
     for statement in sqlite_storage._statements(sqlite_storage.LOG_MIGRATIONS[0]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
-    head = sqlite_storage.chain_hash(GENESIS_HASH, 1, "a", 1, "test.happened", 1, "{}", "{}",
-                                     "2024-01-01T00:00:00.000000Z", None)
+    head = chain_hash(GENESIS_HASH, 1, "a", 1, "test.happened", 1, "{}", "{}",
+                      "2024-01-01T00:00:00.000000Z", None)
     conn.execute("INSERT INTO records VALUES (1, 'a', 1, 'test.happened', 1, '{}', '{}', "
                  "'2024-01-01T00:00:00.000000Z', NULL, ?)", (head,))
     conn.execute("INSERT INTO record_refs VALUES ('aesc', 1)")

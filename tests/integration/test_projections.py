@@ -4,6 +4,8 @@ scratch that gives exactly what incremental catch-up gave."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -25,6 +27,16 @@ def _add(app, title, date="2021", summary=None, quote=None, company="aesc"):
 
 def schema_of(conn) -> list[tuple[str, str, str]]:
     return sorted(conn.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master"))
+
+
+def search_index(conn) -> list[tuple[str, int, str, int]]:
+    """Every token of the full-text index with its row, column and offset: what the index
+    holds, whatever the layout of its segments. FTS5 first checks itself."""
+    conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_tokens "
+                 "USING fts5vocab(main, events_fts, instance)")
+    return conn.execute("SELECT term, doc, col, offset FROM temp.fts_tokens "
+                        "ORDER BY term, doc, col, offset").fetchall()
 
 
 def checkpoints(app) -> dict[str, int]:
@@ -55,8 +67,8 @@ def test_the_event_index_and_company_timelines_follow_corrections(app):
     app.timeline.correct_event(event_id, [], [("catl", "operator")], "wrong company")
     assert app.queries.timeline("aesc", Query()) == []
     assert [e["id"] for e in app.queries.timeline("catl", Query())] == [event_id]
-    rows = app.db.conn.execute("SELECT company FROM company_events WHERE event = ?",
-                               (event_id,)).fetchall()
+    rows = app.db.conn.execute("SELECT company FROM company_events WHERE event = "
+                               "(SELECT rowid FROM events WHERE id = ?)", (event_id,)).fetchall()
     assert rows == [("catl",)]
 
 
@@ -87,6 +99,82 @@ def test_rows_and_checkpoint_move_together_or_not_at_all(app):
         (row[0], row[1]) for row in before_rows["checkpoints"])["events"]
     app.runner.catch_up()
     assert [e["title"] for e in app.queries.events(Query())] == ["unseen", "first"]
+
+
+def stored_state(app, event_id):
+    return app.db.conn.execute("SELECT state FROM events WHERE id = ?", (event_id,)).fetchone()[0]
+
+
+def test_an_event_as_reported_stores_no_state_and_reads_back_from_its_record(app):
+    event_id = _add(app, "AESC plant", summary="In Sunderland", quote="远景动力宣布")
+    assert stored_state(app, event_id) is None
+    assert app.queries.event_state(event_id) == LogView().apply_all(app.store.read()).events[event_id]
+    app.timeline.correct_event(event_id, [("title", "AESC Sunderland plant")], [], "typo")
+    expected = LogView().apply_all(app.store.read()).events[event_id]
+    assert json.loads(stored_state(app, event_id)) == expected
+    assert app.queries.event_state(event_id) == expected
+
+
+def test_a_v1_report_never_corrected_reads_back_through_the_upcaster(app):
+    v1 = {"id": "ev-v1", "type": "factory", "when": "2012-10", "title": "Old style report",
+          "company_roles": {"aesc": "operator", "nissan": "partner"}, "sources": []}
+    app.store.append([NewRecord("event-ev-v1", "event.reported", v1, schema=1,
+                                refs=("aesc", "nissan"))])
+    app.runner.catch_up()
+    assert stored_state(app, "ev-v1") is None
+    state = app.queries.event_state("ev-v1")
+    assert state == LogView().apply_all(app.store.read()).events["ev-v1"]
+    assert state["date"] == "2012-10"
+    assert [c["company"] for c in state["companies"]] == ["aesc", "nissan"]
+    assert [e["id"] for e in app.queries.timeline("nissan", Query())] == ["ev-v1"]
+
+
+def test_company_rows_and_search_text_follow_sources_and_corrections(app):
+    event_id = _add(app, "Gigafactory in Spain", quote="planta de baterías")
+    rowid = app.db.conn.execute("SELECT rowid FROM events WHERE id = ?", (event_id,)).fetchone()[0]
+    app.timeline.add_source(event_id, {"url": "https://example.org/b", "published": None,
+                                       "quote": "远景动力宣布"})
+    app.timeline.correct_event(event_id, [("status", "started")], [], "progress")
+    app.timeline.correct_event(event_id, [], [("catl", "operator")], "wrong company")
+    assert app.db.conn.execute("SELECT event, company FROM company_events").fetchall() == [
+        (rowid, "catl")]
+    assert [e["id"] for e in app.queries.search("远景")] == [event_id]
+    incremental = search_index(app.db.conn)
+    app.runner.rebuild()
+    assert search_index(app.db.conn) == incremental
+
+
+def search_settings(conn) -> dict[str, int]:
+    return dict(conn.execute("SELECT k, v FROM events_fts_config WHERE k != 'version'"))
+
+
+def test_a_rebuild_interrupted_before_its_end_is_finished_on_the_next_start(app, monkeypatch):
+    _add(app, "远景 gigafactory", summary="big")
+    incremental = projection_contents(app.db.conn)
+    schema = schema_of(app.db.conn)
+
+    def crash(self, conn):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ProjectionRunner, "_finish_rebuild", crash)
+        with pytest.raises(KeyboardInterrupt):
+            app.runner.rebuild()
+    assert schema_of(app.db.conn) != schema                  # indexes still missing
+    assert search_settings(app.db.conn)["automerge"] == 0    # still filling the index
+    app.runner.ensure_tables()
+    assert schema_of(app.db.conn) == schema
+    assert search_settings(app.db.conn) == {"automerge": 4, "crisismerge": 16}
+    assert projection_contents(app.db.conn) == incremental
+    assert [e["title"] for e in app.queries.search("远景")] == ["远景 gigafactory"]
+
+
+def test_a_rebuild_leaves_the_connection_settings_as_it_found_them(app):
+    names = ("secure_delete", "cache_size")
+    before = [app.db.conn.execute(f"PRAGMA {name}").fetchone() for name in names]
+    _add(app, "Plant")
+    app.runner.rebuild()
+    assert [app.db.conn.execute(f"PRAGMA {name}").fetchone() for name in names] == before
 
 
 def test_search_finds_chinese_and_english_in_titles_summaries_and_quotes(app):
@@ -150,7 +238,9 @@ def test_rebuild_equals_incremental_catch_up_for_any_history(history):
             Query(include_retracted=True))
         for company in ("aesc", "envision", "catl"):
             assert app.queries.timeline(company, Query()) == full.select(Query(company=company))
+        tokens = search_index(app.db.conn)
         app.runner.rebuild()
         rebuilt = projection_contents(app.db.conn)
         for table in PROJECTION_QUERIES:
             assert rebuilt[table] == incremental[table], table
+        assert search_index(app.db.conn) == tokens

@@ -14,6 +14,17 @@ def test_a_chinese_run_is_indexed_as_overlapping_bigrams_then_its_last_character
     assert index_text("远景动力宣布").split() == ["远景", "景动", "动力", "力宣", "宣布", "布"]
 
 
+def test_text_without_chinese_is_indexed_as_it_is():
+    assert index_text("AESC plans a 40 GWh plant, at last") == "AESC plans a 40 GWh plant, at last"
+    assert index_text("") == ""
+    assert index_text("Grünheide").split() == ["Grünheide"]
+
+
+def test_traditional_characters_are_folded_before_the_bigrams_are_made():
+    assert index_text("遠景動力").split() == ["远景", "景动", "动力", "力"]
+    assert index_text("寧德時代 expands").split() == ["宁德", "德时", "时代", "代", "expands"]
+
+
 def test_latin_words_are_indexed_as_written_beside_chinese():
     assert index_text("远景AESC在英国建厂").split() == [
         "远景", "景", "AESC", "在英", "英国", "国建", "建厂", "厂"]

@@ -73,7 +73,7 @@ LOG_MIGRATIONS: list[str] = [
 LOG_VERSION = len(LOG_MIGRATIONS)
 
 # Bump when any projection table below changes shape or meaning: `init` then rebuilds.
-PROJECTION_VERSION = 3
+PROJECTION_VERSION = 4
 
 PROJECTION_TABLES: dict[str, str] = {
     "companies": """
@@ -91,22 +91,28 @@ PROJECTION_TABLES: dict[str, str] = {
     );
     CREATE INDEX company_aliases_company ON company_aliases (company);
     """,
+    # An event's rowid is the position of the record that reported it. `state` is NULL
+    # while nothing has changed the event since: its state is then the reported record's
+    # (`timeline.projections.event_state`). Company timelines are keyed by the event too,
+    # so that a rebuild appends every table in order; the indexes serve the reads.
     "events": """
     CREATE TABLE events (
         rowid      INTEGER PRIMARY KEY,
-        id         TEXT NOT NULL UNIQUE,
+        id         TEXT NOT NULL,
         type       TEXT NOT NULL,
         date_sort  TEXT NOT NULL,
         retracted  INTEGER NOT NULL,
-        state      TEXT NOT NULL
+        state      TEXT
     );
+    CREATE UNIQUE INDEX events_id ON events (id);
     CREATE INDEX events_date ON events (date_sort);
     CREATE INDEX events_type ON events (type, date_sort);
     CREATE TABLE company_events (
+        event   INTEGER NOT NULL,
         company TEXT NOT NULL,
-        event   TEXT NOT NULL,
-        PRIMARY KEY (company, event)
+        PRIMARY KEY (event, company)
     ) WITHOUT ROWID;
+    CREATE INDEX company_events_company ON company_events (company, event);
     CREATE VIRTUAL TABLE events_fts USING fts5 (
         title, summary, quotes, tokenize = 'porter unicode61 remove_diacritics 2'
     );

@@ -24,14 +24,13 @@ from timeline.errors import (
     SchemaTooNew,
     StorageError,
 )
-from timeline.jsontext import loads
+from timeline.jsontext import canonical_bytes, loads
 from timeline.records import (
     GENESIS_HASH,
     AppendResult,
     NewRecord,
     Record,
-    canonical_json,
-    chain_hash,
+    chain_digest,
 )
 from timeline.storage.schema import LOG_MIGRATIONS, LOG_VERSION
 
@@ -40,6 +39,9 @@ from timeline.storage.schema import LOG_MIGRATIONS, LOG_VERSION
 BUSY_ATTEMPTS = 20
 BUSY_TIMEOUT_MS = 1500
 PAGE = 2000
+# The page cache, in KiB (negative, as SQLite wants it): enough for the key and stream
+# indexes of a log of a few million records, which every append looks up at random.
+CACHE_KIB = -65536
 _IN_CHUNK = 500  # values per `IN (...)` list, well under SQLite's variable limit
 
 Clock = Callable[[], str]
@@ -54,6 +56,17 @@ _STATE_OF_ONE = """
     ) AS last"""
 
 _COLUMNS = "position, stream, version, kind, schema, data, meta, recorded_at, key, hash"
+
+
+def _read_columns(table: str = "") -> str:
+    """The columns of a record as reads select them: the payloads as their UTF-8 bytes,
+    which SQLite hands over without building a str that orjson would encode back."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(f"CAST({prefix}{name} AS BLOB)" if name in ("data", "meta")
+                     else f"{prefix}{name}" for name in _COLUMNS.split(", "))
+
+
+_READ = _read_columns()
 
 
 def _default_clock() -> str:
@@ -79,7 +92,7 @@ class SQLiteDatabase:
             raise StorageError(f"cannot open the database {str(path)!r}: {exc}") from exc
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA cache_size=-65536")  # KiB: the indexes of a large log
+        self.conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
@@ -178,14 +191,40 @@ def _encode(new: NewRecord, position: int, version: int, prev_hash: str,
             recorded_at: str) -> tuple[tuple[Any, ...], Record]:
     """The row to insert and the record it stores: canonical text, chained hash."""
     meta = {**new.meta, REFS: list(dict.fromkeys(new.refs))} if new.refs else new.meta
-    data_json = canonical_json(new.data)
-    meta_json = canonical_json(meta)
-    digest = chain_hash(prev_hash, position, new.stream, version, new.kind, new.schema,
-                        data_json, meta_json, recorded_at, new.key)
-    return ((position, new.stream, version, new.kind, new.schema, data_json, meta_json,
-             recorded_at, new.key, digest),
+    data = canonical_bytes(new.data)
+    meta_bytes = canonical_bytes(meta)
+    digest = chain_digest(prev_hash, position, new.stream, version, new.kind, new.schema,
+                          data, meta_bytes, recorded_at, new.key)
+    return ((position, new.stream, version, new.kind, new.schema, data.decode("utf-8"),
+             meta_bytes.decode("utf-8"), recorded_at, new.key, digest),
             Record(position, new.stream, version, new.kind, new.schema, new.data, meta,
                    recorded_at, new.key, digest))
+
+
+def _rows(records: Sequence[NewRecord], last: tuple[int, str, str], versions: dict[str, int],
+          recorded_at: str, known_keys: set[str]
+          ) -> tuple[list[tuple[Any, ...]], list[Record], list[str]]:
+    """The rows of a batch after the `last` record, skipping keys already known or
+    repeated inside the batch; the records they store; the keys skipped."""
+    position, prev_hash, _ = last
+    seen = set(known_keys)
+    rows: list[tuple[Any, ...]] = []
+    written: list[Record] = []
+    skipped: list[str] = []
+    for new in records:
+        key = new.key
+        if key is not None:
+            if key in seen:
+                skipped.append(key)
+                continue
+            seen.add(key)
+        position += 1
+        version = versions[new.stream] = versions[new.stream] + 1
+        row, record = _encode(new, position, version, prev_hash, recorded_at)
+        prev_hash = record.hash
+        rows.append(row)
+        written.append(record)
+    return rows, written, skipped
 
 
 # The meta entry in which a record names what it is about (`NewRecord.refs`).
@@ -240,32 +279,32 @@ class SQLiteRecordStore:
         """Append inside a transaction the caller already holds (see `append`)."""
         if len(records) == 1 and (not expected or expected.keys() <= {records[0].stream}):
             return self._append_one(conn, records[0], expected)
-        keys = {r.key for r in records if r.key is not None}
-        last, versions, seen_keys = self._state(
-            conn, {r.stream for r in records} | set(expected or {}), keys)
-        position, prev_hash, last_time = last
+        row = conn.execute(
+            "SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        last = row or _EMPTY_LOG
+        versions = self._versions(conn, {r.stream for r in records} | set(expected or {}))
         for stream, want in (expected or {}).items():
             if versions[stream] != want:
                 raise ConcurrencyError(stream, want, versions[stream])
         # Transaction time never runs backwards, so "known at T" is a prefix of the log.
-        recorded_at = max(self.clock(), last_time)
-        rows: list[tuple[Any, ...]] = []
-        written: list[Record] = []
-        skipped: list[str] = []
-        for new in records:
-            key = new.key
-            if key is not None:
-                if key in seen_keys:
-                    skipped.append(key)
-                    continue
-                seen_keys.add(key)
-            position += 1
-            version = versions[new.stream] = versions[new.stream] + 1
-            row, record = _encode(new, position, version, prev_hash, recorded_at)
-            prev_hash = record.hash
-            rows.append(row)
-            written.append(record)
-        conn.executemany(_INSERT, rows)
+        recorded_at = max(self.clock(), last[2])
+        # Keys are rarely in the log already (a re-import, a re-poll): rather than look
+        # every key up first, insert, and on a duplicate undo the batch and redo it
+        # knowing which keys to skip.
+        rows, written, skipped = _rows(records, last, dict(versions), recorded_at, set())
+        conn.execute("SAVEPOINT append_batch")
+        try:
+            conn.executemany(_INSERT, rows)
+        except sqlite3.IntegrityError as exc:
+            conn.execute("ROLLBACK TO append_batch")
+            if "records.key" not in str(exc):
+                raise
+            known = self._existing_keys(conn, {r.key for r in records if r.key is not None})
+            rows, written, skipped = _rows(records, last, versions, recorded_at, known)
+            conn.executemany(_INSERT, rows)
+        finally:
+            conn.execute("RELEASE append_batch")
         return AppendResult(tuple(written), tuple(skipped))
 
     def _append_one(self, conn: sqlite3.Connection, new: NewRecord,
@@ -282,17 +321,6 @@ class SQLiteRecordStore:
                               max(self.clock(), last_time))
         conn.execute(_INSERT, row)
         return AppendResult((record,), ())
-
-    def _state(self, conn: sqlite3.Connection, streams: set[str], keys: set[str]
-               ) -> tuple[tuple[int, str, str], dict[str, int], set[str]]:
-        """The last record (position, hash, time), each stream's version and the keys
-        already in the log, in one query per few hundred streams and keys, not one per
-        record: a feed poll or an import appends hundreds of records at once."""
-        row = conn.execute(
-            "SELECT position, hash, recorded_at FROM records ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        return (row or _EMPTY_LOG, self._versions(conn, streams),
-                self._existing_keys(conn, keys))
 
     # -- the index of what records are about -------------------------------------------
 
@@ -388,19 +416,22 @@ class SQLiteRecordStore:
         self, after: int = 0, until: int | None = None, kinds: Iterable[str] | None = None
     ) -> Iterator[Record]:
         limit = until if until is not None else 2**62
-        sql = f"SELECT {_COLUMNS} FROM records WHERE position > ? AND position <= ?"
+        sql = f"SELECT {_READ} FROM records WHERE position > ? AND position <= ?"
         params: list[Any] = [after, limit]
         if kinds is not None:
             wanted = list(kinds)
             sql += f" AND kind IN ({','.join('?' * len(wanted))})"
             params += wanted
-        # Page by position so a long read holds no read transaction open for minutes.
+        # Page by position so a long read holds no read transaction open for minutes; a
+        # page is fetched whole, as rows, and decoded one record at a time as it is read.
         while True:
-            page = list(self._paged(sql + f" ORDER BY position LIMIT {PAGE * 10}", params))
-            yield from page
-            if len(page) < PAGE * 10:
+            rows = self.db.conn.execute(sql + f" ORDER BY position LIMIT {PAGE * 10}",
+                                        params).fetchall()
+            for row in rows:
+                yield _row_to_record(row)
+            if len(rows) < PAGE * 10:
                 return
-            params[0] = page[-1].position
+            params[0] = rows[-1][0]
 
     def read_streams(self, streams: Iterable[str], until: int | None = None) -> Iterator[Record]:
         names = sorted(set(streams))
@@ -409,7 +440,7 @@ class SQLiteRecordStore:
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
             found.extend(self._paged(
-                f"SELECT {_COLUMNS} FROM records WHERE stream IN ({','.join('?' * len(chunk))})"
+                f"SELECT {_READ} FROM records WHERE stream IN ({','.join('?' * len(chunk))})"
                 " AND position <= ?",
                 [*chunk, limit],
             ))
@@ -421,7 +452,7 @@ class SQLiteRecordStore:
         indexed, limit = self._index_bounds(until)
         marks = ",".join("?" * len(names))
         yield from self._paged(
-            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))} FROM records r "
+            f"SELECT {_read_columns('r')} FROM records r "
             f"WHERE r.position IN (SELECT position FROM record_refs WHERE ref IN ({marks}) "
             "AND position <= ?) ORDER BY r.position",
             [*names, indexed],
@@ -466,7 +497,7 @@ class SQLiteRecordStore:
         limit = until if until is not None else 2**62
         current: list[Record] = []
         for record in self._paged(
-            f"SELECT {_COLUMNS} FROM records WHERE stream >= ? AND stream < ? "
+            f"SELECT {_READ} FROM records WHERE stream >= ? AND stream < ? "
             "AND position <= ? ORDER BY stream, version",
             [prefix, prefix + "\uffff", limit],
         ):
@@ -501,7 +532,7 @@ class SQLiteRecordStore:
 
     def get_by_key(self, key: str) -> Record | None:
         row = self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM records WHERE key = ?", (key,)
+            f"SELECT {_READ} FROM records WHERE key = ?", (key,)
         ).fetchone()
         return _row_to_record(row) if row else None
 
@@ -509,19 +540,19 @@ class SQLiteRecordStore:
         return int(self.db.conn.execute("SELECT count(*) FROM records").fetchone()[0])
 
     def verify(self) -> tuple[int, int | None, str | None]:
-        """Recompute every hash from the stored text; name the first position that fails."""
+        """Recompute every hash from the stored bytes; name the first position that fails."""
         prev_hash = GENESIS_HASH
         expected_position = 0
         checked = 0
-        cursor = self.db.conn.execute(f"SELECT {_COLUMNS} FROM records ORDER BY position")
+        cursor = self.db.conn.execute(f"SELECT {_READ} FROM records ORDER BY position")
         while rows := cursor.fetchmany(PAGE):
             for row in rows:
                 position, stream, version, kind, schema, data, meta, recorded_at, key, digest = row
                 expected_position += 1
                 if position != expected_position:
                     return checked, expected_position, f"position {expected_position} is missing"
-                want = chain_hash(prev_hash, position, stream, version, kind, schema, data,
-                                  meta, recorded_at, key)
+                want = chain_digest(prev_hash, position, stream, version, kind, schema, data,
+                                    meta, recorded_at, key)
                 if want != digest:
                     return checked, position, "its content does not match its hash"
                 prev_hash = digest
