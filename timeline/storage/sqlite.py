@@ -289,22 +289,9 @@ class SQLiteRecordStore:
                 raise ConcurrencyError(stream, want, versions[stream])
         # Transaction time never runs backwards, so "known at T" is a prefix of the log.
         recorded_at = max(self.clock(), last[2])
-        # Keys are rarely in the log already (a re-import, a re-poll): rather than look
-        # every key up first, insert, and on a duplicate undo the batch and redo it
-        # knowing which keys to skip.
-        rows, written, skipped = _rows(records, last, dict(versions), recorded_at, set())
-        conn.execute("SAVEPOINT append_batch")
-        try:
-            conn.executemany(_INSERT, rows)
-        except sqlite3.IntegrityError as exc:
-            conn.execute("ROLLBACK TO append_batch")
-            if "records.key" not in str(exc):
-                raise
-            known = self._existing_keys(conn, {r.key for r in records if r.key is not None})
-            rows, written, skipped = _rows(records, last, versions, recorded_at, known)
-            conn.executemany(_INSERT, rows)
-        finally:
-            conn.execute("RELEASE append_batch")
+        known = self._existing_keys(conn, {r.key for r in records if r.key is not None})
+        rows, written, skipped = _rows(records, last, versions, recorded_at, known)
+        conn.executemany(_INSERT, rows)
         return AppendResult(tuple(written), tuple(skipped))
 
     def _append_one(self, conn: sqlite3.Connection, new: NewRecord,
