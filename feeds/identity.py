@@ -135,11 +135,17 @@ def _nfkc(text: str) -> str:
     """`unicodedata.normalize("NFKC", text)`, cheaper for Chinese text, whose only
     compatibility characters are usually its full-width punctuation: with those replaced
     by their ASCII twins the text has the same NFKD form, so when the result is in NFKC
-    form already it is the NFKC form of the text; otherwise the full normalisation."""
+    form already it is the NFKC form of the text; otherwise its lines are normalised one
+    by one, those that need it (a single "™" would otherwise cost the normalisation of a
+    whole article, 0.3 ms for 2000 characters). A line break is a safe place to cut:
+    nothing composes with it, before or after, and nothing reorders across it."""
     if unicodedata.is_normalized("NFKC", text):
         return text
     narrow = _WIDE.sub(lambda m: _NARROW[m.group()], text)
-    return narrow if unicodedata.is_normalized("NFKC", narrow) else unicodedata.normalize("NFKC", text)
+    if unicodedata.is_normalized("NFKC", narrow):
+        return narrow
+    return "\n".join(line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+                     for line in narrow.split("\n"))
 
 
 def normalise_text(text: str) -> str:

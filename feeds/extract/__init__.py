@@ -19,10 +19,12 @@ happening.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import TypeVar
 
 from feeds.aliases import AliasIndex, AliasMatch
@@ -30,11 +32,12 @@ from feeds.extract.dates import published_date
 from feeds.extract.context import SentenceContext
 from feeds.extract.drafts import Draft, drafts_for_sentence, suggestions_for
 from feeds.extract.merge import merge_drafts
+from feeds.extract.phrases import Sites
 from feeds.extract.roles import government_kind
 from feeds.extract.scoring import score
 from feeds.extract.text import Sentence, detect_language, split_sentences
 from feeds.extract.titles import title_for
-from feeds.extract.triggers import Trigger, find_triggers
+from feeds.extract.triggers import Trigger, scan_phrases
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline.events import EVENT_TYPES, validate_typed_fields
 
@@ -51,6 +54,9 @@ def _article(item: FeedItem) -> str:
     if title and not body.lstrip().startswith(title):
         return f"{title}\n{body}"
     return body
+
+
+_START = attrgetter("start")
 
 
 def _bucket(items: Sequence[_T], start_of: Callable[[_T], int], starts: list[int],
@@ -96,9 +102,9 @@ def _government_for(index: AliasIndex) -> _Government:
 def extract(item: FeedItem, index: AliasIndex) -> list[Candidate]:
     """The happenings `item` reports, one candidate each, in the order the article gives them."""
     text = _article(item)
-    if not text.strip():
+    if not text or text.isspace():
         return []
-    triggers = find_triggers(text)
+    triggers, cue_sites = scan_phrases(text)
     if not triggers:
         return []
     mentions = index.find(text)
@@ -108,15 +114,15 @@ def extract(item: FeedItem, index: AliasIndex) -> list[Candidate]:
     published = published_date(item.published)
     sentences = split_sentences(text)
     headline = bool(item.title.strip()) and text.startswith(" ".join(item.title.split()))
-    drafts = _drafts(text, sentences, triggers, mentions, language == "zh", published, index, headline)
+    drafts = _drafts(text, sentences, triggers, mentions, language == "zh", published, index, headline, cue_sites)
     return [c for c in (_candidate(d, index, language) for d in merge_drafts(drafts)) if c is not None]
 
 
 def _drafts(text: str, sentences: list[Sentence], triggers: list[Trigger], mentions: list[AliasMatch],
-            zh: bool, published: date | None, index: AliasIndex, headline: bool) -> list[Draft]:
+            zh: bool, published: date | None, index: AliasIndex, headline: bool, cue_sites: Sites) -> list[Draft]:
     starts = [s.start for s in sentences]
-    by_trigger = _bucket(triggers, lambda t: t.start, starts, sentences)
-    by_mention = _bucket(mentions, lambda m: m.start, starts, sentences)
+    by_trigger = _bucket(triggers, _START, starts, sentences)
+    by_mention = _bucket(mentions, _START, starts, sentences)
     inherited = _anaphora(text, sentences, by_trigger, by_mention)
     busy = [i for i in range(len(sentences)) if by_trigger[i] and (by_mention[i] or inherited.get(i))]
     if not busy:
@@ -129,7 +135,7 @@ def _drafts(text: str, sentences: list[Sentence], triggers: list[Trigger], menti
             text=text, sentence=sentence, zh=zh or bool(_HAN.search(sentence.text)),
             published=published, mentions=inherited.get(i, []) + by_mention[i], triggers=by_trigger[i],
             government=government, suggest=index.suggest,
-            anaphora=bool(inherited.get(i)), headline=headline and i == 0,
+            anaphora=bool(inherited.get(i)), headline=headline and i == 0, cue_sites=cue_sites,
         )
         return drafts_for_sentence(ctx)
 
@@ -173,9 +179,32 @@ _OPENING = re.compile(
     r"|\s*(?:该公司|该项目|该工厂|该厂|该基地|这座工厂|新工厂|工厂|项目|公司|其)", re.I)
 # The characters `_OPENING` can start with (after spaces): a cheap first test.
 _OPENING_START = re.compile(r"\s*[ti该这新工项公其]", re.I)
+# ... and the same characters as a set (with the two that IGNORECASE equates with "i"),
+# cheaper still for a clause that opens with none of them nor a space (most do).
+_OPENING_FIRST = frozenset("tTiI\u0130\u0131该这新工项公其")
+
+
+def _opens_with_reference(text: str, start: int) -> bool:
+    """`_OPENING.match(text, start)`: the clause at `start` opens with "the company",
+    "该工厂" and the like."""
+    first = text[start]
+    return ((first in _OPENING_FIRST or first.isspace()) and _OPENING_START.match(text, start) is not None
+            and _OPENING.match(text, start) is not None)
+
+
 _ANYWHERE = re.compile(
     r"\bthe\s+(?:company|group|carmaker|automaker|battery\s+maker|firm)\b|该公司|该项目|该工厂|公司表示", re.I)
 _PLURAL = re.compile(r"^\s*(?:the\s+two\s+(?:companies|firms|groups)|both\s+companies)\b|双方|两家公司", re.I)
+
+
+def _plural(sentence: str) -> bool:
+    """`_PLURAL.search(sentence)`, searched only when the sentence opens with a "t" or a
+    "b" or holds one of the Chinese words: most sentences are told apart by one look."""
+    return ((sentence.lstrip()[:1] in _PLURAL_FIRST or "双方" in sentence or "两家公司" in sentence)
+            and _PLURAL.search(sentence) is not None)
+
+
+_PLURAL_FIRST = frozenset("tTbB")  # (none of the letters IGNORECASE equates with another)
 
 
 def _anaphora(text: str, sentences: list[Sentence], by_trigger: list[list[Trigger]],
@@ -192,12 +221,11 @@ def _anaphora(text: str, sentences: list[Sentence], by_trigger: list[list[Trigge
     for i, sentence in enumerate(sentences):
         if not by_trigger[i]:
             continue
-        opening = any(_OPENING_START.match(text, start) and _OPENING.match(text, start)
-                      for start, _ in sentence.clauses)
+        opening = any(_opens_with_reference(text, start) for start, _ in sentence.clauses)
         if by_mention[i] and not opening:
             continue
-        plural = bool(_PLURAL.search(sentence.text))
-        if not (plural or opening or (_ANYWHERE.search(sentence.text) and any(t.strong for t in by_trigger[i]))):
+        plural = _plural(sentence.text)
+        if not (plural or opening or (any(t.strong for t in by_trigger[i]) and _ANYWHERE.search(sentence.text))):
             continue
         for j in range(i - 1, max(-1, i - 4), -1):
             if by_mention[j]:
@@ -229,12 +257,17 @@ def _quote(draft: Draft) -> str:
     return quote[:cut + 1] if cut > _MAX_QUOTE // 2 else quote[:_MAX_QUOTE]
 
 
+@functools.lru_cache(maxsize=4096)
+def _mention(company: str, role: str, alias: str, exact: bool) -> CompanyMention:
+    """A company in a role, one instance per value (frozen; the same names in the same roles
+    come back in article after article, and validating each anew is a cost of its own)."""
+    return CompanyMention(company=company, role=role, alias=alias, exact=exact)
+
+
 def _candidate(draft: Draft, index: AliasIndex, language: str) -> Candidate | None:
     etype = EVENT_TYPES[draft.type]
-    companies = [CompanyMention(company=m.company, role=r, alias=m.alias, exact=True)
-                 for m, r in draft.roles if r in etype.roles]
-    suggestions = [CompanyMention(company=m.company, role=r, alias=m.alias, exact=False)
-                   for m, r in suggestions_for(draft) if r in etype.roles]
+    companies = [_mention(m.company, r, m.alias, True) for m, r in draft.roles if r in etype.roles]
+    suggestions = [_mention(m.company, r, m.alias, False) for m, r in suggestions_for(draft) if r in etype.roles]
     fields = validate_typed_fields(etype, draft.fields)
     if draft.date is None or not companies:
         return None

@@ -13,6 +13,7 @@ from feeds.aliases import AliasMatch
 from feeds.extract import figures
 from feeds.extract.dates import DateMention, find_dates
 from feeds.extract.lazy import cached
+from feeds.extract.phrases import Sites
 from feeds.extract.places import PlaceMention, find_places
 from feeds.extract.text import Sentence
 from feeds.extract.triggers import Cue, Trigger, find_cues
@@ -36,6 +37,7 @@ class SentenceContext:
     anaphora: bool = False   # the mentions were inherited from an earlier sentence
     headline: bool = False   # the sentence is the article's title
     fuzzy: list[AliasMatch] | None = None   # the sentence's suggestions, once asked for
+    cue_sites: Sites | None = None   # where the article's status cues can stand (`scan_phrases`)
 
     # Dates, figures and places are looked for only in sentences whose triggers survive the
     # role checks: most sentences with a trigger word report nothing.
@@ -55,7 +57,7 @@ class SentenceContext:
 
     @cached
     def cues(self) -> list[Cue]:
-        return find_cues(self.text, self.sentence.start, self.sentence.end)
+        return find_cues(self.text, self.sentence.start, self.sentence.end, self.cue_sites)
 
     @cached
     def places(self) -> list[PlaceMention]:

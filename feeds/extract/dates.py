@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -171,7 +172,8 @@ def _any_in(text: str, stems: tuple[str, ...]) -> bool:
     return False
 
 
-def _english_kinds(text: str, start: int, end: int, folded: str | None | bool = False) -> set[str]:
+def _english_kinds(text: str, start: int, end: int, folded: str | None | bool = False,
+                   digits: bool = True) -> set[str]:
     """Which English date spellings can occur in the span, from cheap passes: nine
     case-insensitive patterns over every sentence would cost more than the rest of
     extraction.
@@ -180,7 +182,8 @@ def _english_kinds(text: str, start: int, end: int, folded: str | None | bool = 
     `feeds.extract.lazy`), the digits in the text itself. Each hint is a necessary condition
     for its patterns; a year inside an ISO date also counts as a year here, which costs
     one search for nothing (the "y" pattern never matches a year followed by "-" and a
-    digit). `folded` is `lowered(text, max(0, start - 1), end)` when the caller has it.
+    digit). `folded` is `lowered(text, max(0, start - 1), end)` when the caller has it;
+    `digits` False says the span has none, and so no spelling but the relative words.
     """
     low = max(0, start - 1)
     lowered_span = lowered(text, low, end) if folded is False else folded
@@ -188,12 +191,13 @@ def _english_kinds(text: str, start: int, end: int, folded: str | None | bool = 
         return _english_kinds_casefolding(text, start, end)
     at = start - low
     kinds: set[str] = set()
-    if _any_in(lowered_span, _MONTH_STEMS) and _MONTH_WORD.search(lowered_span, at):
-        kinds |= _KINDS_BY_HINT["month"]
-    if text.find("-", start, end) >= 0 and _ISO_HINT.search(text, start, end):
-        kinds.add("iso")
-    if _YEAR_HINT.search(text, start, end):
-        kinds.add("y")
+    if digits:
+        if _any_in(lowered_span, _MONTH_STEMS) and _MONTH_WORD.search(lowered_span, at):
+            kinds |= _KINDS_BY_HINT["month"]
+        if text.find("-", start, end) >= 0 and _ISO_HINT.search(text, start, end):
+            kinds.add("iso")
+        if _YEAR_HINT.search(text, start, end):
+            kinds.add("y")
     if _any_in(lowered_span, _REL_STEMS) and _REL_WORD.search(lowered_span, at):
         kinds.add("rel")
     return kinds
@@ -305,6 +309,13 @@ def _from_match(kind: str, match: re.Match[str], published: date | None, zh: boo
         return None
     qualifier = groups.get("q")
     note = _ZH_PERIOD.get(qualifier) if zh and qualifier else _en_note(qualifier)
+    return _partial_date(year, month, day, note)
+
+
+@functools.lru_cache(maxsize=4096)
+def _partial_date(year: int, month: int | None, day: int | None, note: str | None) -> PartialDate:
+    """A date the text wrote, one instance per value: it is frozen, the same few hundred
+    come back article after article, and validating each anew costs as much as finding it."""
     return PartialDate(year=year, month=month, day=day, note=note)
 
 
@@ -325,7 +336,10 @@ def _classify(text: str, start: int, end: int, clause_start: int,
         effective_en, target_en, target_after_en = _EFFECTIVE_BEFORE_EN, _TARGET_BEFORE_EN, _TARGET_AFTER_EN
     else:
         effective_en, target_en, target_after_en = _EFFECTIVE_LOWERED, _TARGET_LOWERED, _TARGET_AFTER_LOWERED
-    effective = bool(effective_en.search(before_en) or _EFFECTIVE_AFTER_ZH.match(after))
+    # (the English cue ends in a space: it is only looked for before one, or before the
+    # final line break "$" also matches at)
+    effective = bool((before_en[-1:].isspace() and effective_en.search(before_en))
+                     or _EFFECTIVE_AFTER_ZH.match(after))
     if _AS_OF_ZH.search(before):
         return False, effective
     target = bool(target_en.search(before_en[-80:]) or _TARGET_BEFORE_ZH.search(before[-24:])
@@ -356,7 +370,9 @@ def find_dates(text: str, start: int, end: int, clause_starts: list[int],
     low = max(0, start - 1)  # one character before the span, for the patterns' lookbehinds
     # the lower-cased span, for English (None: not usable; False: not needed)
     folded: str | None | bool = lowered(text, low, end) if scripts and not scripts[-1][0] else False
-    english_kinds = _english_kinds(text, start, end, folded) if len(scripts) > 1 or not scripts[0][0] else set()
+    # (no script at all, "GM & VW JV": no pattern to run)
+    english_kinds = (_english_kinds(text, start, end, folded, has_digit)
+                     if scripts and (len(scripts) > 1 or not scripts[0][0]) else set())
     for zh, patterns in scripts:
         for kind, needed, pattern in patterns:
             if kind != "rel" and not has_digit:

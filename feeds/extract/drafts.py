@@ -24,6 +24,7 @@ from feeds.extract.context import SentenceContext
 from feeds.extract.fields import typed_fields
 from feeds.extract.places import location_of
 from feeds.extract.frames import Frame
+from feeds.extract.lazy import for_lowered, lowered
 from feeds.extract.roles import Roles, assign_roles
 from feeds.extract.text import Sentence
 from feeds.extract.timing import choose_date, dates_for, looks_back, status_of
@@ -119,14 +120,21 @@ def primary_triggers(triggers: list[Trigger], text: str, sentence: Sentence) -> 
 
 def _own_figures(ctx: SentenceContext, trigger: Trigger, occurrences: list[Trigger]
                  ) -> tuple[list[tuple[re.Match[str], Amount]], list[float]]:
-    """The sums and capacities nearest to this happening's words (see `_nearest_type`)."""
+    """The sums and capacities nearest to this happening's words (see `_nearest_type`).
+
+    A type that takes no sums (or no capacities) gets none without the sentence being
+    searched for them: the nearest type is always one that takes them."""
     kinds = {t.type for t in occurrences}
-    money_types = kinds & _ALL_FIGURE_TYPES
-    capacity_types = kinds & _CAPACITY_TYPES
-    money = [(m, a) for m, a in ctx.money
-             if ctx.nearest_type(m.start(), occurrences, money_types) == trigger.type]
-    capacities = [v for m, v in ctx.capacities
-                  if ctx.nearest_type(m.start(), occurrences, capacity_types) == trigger.type]
+    money: list[tuple[re.Match[str], Amount]] = []
+    capacities: list[float] = []
+    if trigger.type in _ALL_FIGURE_TYPES:
+        money_types = kinds & _ALL_FIGURE_TYPES
+        money = [(m, a) for m, a in ctx.money
+                 if ctx.nearest_type(m.start(), occurrences, money_types) == trigger.type]
+    if trigger.type in _CAPACITY_TYPES:
+        capacity_types = kinds & _CAPACITY_TYPES
+        capacities = [v for m, v in ctx.capacities
+                      if ctx.nearest_type(m.start(), occurrences, capacity_types) == trigger.type]
     return money, capacities
 
 
@@ -167,6 +175,18 @@ _BUILD_VERB = re.compile(
 )
 
 
+_BUILD_VERB_LOWERED = for_lowered(_BUILD_VERB)
+
+
+def _building(text: str, start: int, end: int) -> bool:
+    """`_BUILD_VERB.search(text[start:end])`, on the lower-cased span when that is exact
+    (see `feeds.extract.lazy`): the same answer, twice as fast."""
+    span = lowered(text, start, end)
+    if span is None:
+        return _BUILD_VERB.search(text[start:end]) is not None
+    return _BUILD_VERB_LOWERED.search(span) is not None
+
+
 _DESCRIPTIVE = re.compile(r"是[^，。；\x00]{0,12}\x00[^，。；\x00]{0,8}的")
 
 
@@ -197,9 +217,9 @@ def _plausible(ctx: SentenceContext, trigger: Trigger, roles: Roles) -> bool:
     if "是" in words and _DESCRIPTIVE.search(words.replace(trigger.cue, "\x00", 1)):
         return False  # "AESC是首家在国内建厂生产的日系品牌": what X is, not what happened
     if kind == "factory" and trigger.flavour == "plant" and "建厂" not in trigger.cue:
-        near = ctx.text[max(ctx.sentence.start, trigger.start - 60):min(ctx.sentence.end, trigger.end + 30)]
+        near_start, near_end = max(ctx.sentence.start, trigger.start - 60), min(ctx.sentence.end, trigger.end + 30)
         if not (figures_here() or figures.jobs_in(ctx.text, ctx.sentence.start, ctx.sentence.end, trigger.start)
-                or _BUILD_VERB.search(near)):
+                or _building(ctx.text, near_start, near_end)):
             return False
     return bool(found)
 

@@ -67,28 +67,35 @@ _STAKE = re.compile(
     rf"|(?:stake|股权|股份|持股|持股比例)\s*(?:of\s+|为|达|至)?\s*(?P<b>{_NUM})\s?%",
     re.I,
 )
+# Each count pattern opens with a lookahead for the characters its matches can start with
+# (a qualifier, a digit, a Chinese noun): a necessary condition, so the matches are the same,
+# but the engine turns most positions away with one character test instead of trying
+# every alternative there.
 _JOBS = re.compile(
+    rf"(?=[uasmon\d员雇工])(?:"
     rf"(?<!cut\s)(?<!cuts\s)(?<!off\s)(?:up\s+to\s+|about\s+|around\s+|some\s+|more\s+than\s+|over\s+"
     rf"|nearly\s+|almost\s+)?"
     rf"(?P<n>{_NUM})\s*(?P<s>thousand|k\b)?\s+(?:new\s+|direct\s+|skilled\s+|local\s+|full-time\s+)?"
     rf"(?:jobs|workers|employees|positions|staff|roles|people)\b"
     rf"|(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:个|名)?(?:工作岗位|就业岗位|岗位|就业机会|员工|工人|雇员|职位)"
-    rf"|(?:员工|雇员|工人)\s*(?:约|近|超过)?\s*(?P<yn>{_NUM})\s*(?P<ys>万|千)?\s*(?:人|名)",
+    rf"|(?:员工|雇员|工人)\s*(?:约|近|超过)?\s*(?P<yn>{_NUM})\s*(?P<ys>万|千)?\s*(?:人|名))",
     re.I,
 )
 _JOBS_CUT = re.compile(
+    rf"(?=[clse\d裁削减])(?:"
     rf"(?:cut(?:s|ting)?|lay(?:s|ing)?\s+off|laid\s+off|shed(?:s|ding)?|eliminat(?:e|es|ed|ing))\s+"
     rf"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|up\s+to\s+"
     rf"|more\s+than\s+)?(?P<n>{_NUM})\s*(?P<s>thousand|k\b)?"
     rf"|(?P<yn>{_NUM})\s*(?P<ys>thousand|k\b)?\s+(?:jobs|workers|employees|positions|staff|roles|people)\b"
     rf"(?=[^.;]{{0,40}}\b(?:cut|lost|affected|redundan|laid\s+off|lose|go)\w*)"
-    rf"|(?:裁员|裁减|裁撤|削减|减少)\s*(?:约|近|超过)?\s*(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:个|名)?(?:人|岗位|个岗位|工作岗位|员工)?",
+    rf"|(?:裁员|裁减|裁撤|削减|减少)\s*(?:约|近|超过)?\s*(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:个|名)?(?:人|岗位|个岗位|工作岗位|员工)?)",
     re.I,
 )
 _UNITS = re.compile(
+    rf"(?=\d)(?:"
     rf"(?P<n>{_NUM})\s*(?P<s>million|thousand)?\s+(?:[\w-]+\s+){{0,3}}?"
     rf"(?:vehicles|cars|SUVs|trucks|units|EVs|buses|pickups|hybrids|models|scooters|battery\s+packs|packs)\b"
-    rf"|(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:辆|台|套)",
+    rf"|(?P<zn>{_NUM})\s*(?P<zs>万|千)?\s*(?:辆|台|套))",
     re.I,
 )
 # Cheap checks before the costly patterns: no job word, no jobs figure.
@@ -207,6 +214,8 @@ def _value(number: str, scale: Decimal | None) -> Decimal:
 
 def stake_pct(text: str, start: int, end: int) -> float | None:
     """The first stake percentage in the span: "51% stake", "26%股权", "持股26%"."""
+    if text.find("%", start, end) < 0:
+        return None  # every spelling has one
     match = _STAKE.search(text, start, end)
     if match is None:
         return None

@@ -10,15 +10,20 @@ only the few patterns whose first characters fit.
 
 The result is the alternation's: at each position the first listed pattern that matches
 wins and the search resumes after its match (the tests compare both on every article).
+
+`PairedPhrases` walks a text once for two sets of phrases: the first searched at once,
+the second's candidate positions kept (`Sites`) for spans of the text searched later.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Phrases"]
+__all__ = ["Phrases", "PairedPhrases", "Sites"]
 
 _KEY = 4  # patterns are dispatched on up to four first characters of a position
 _CATEGORIES: dict[object, set[str]] = {}  # \d and \s, as the characters news writes them
@@ -115,8 +120,8 @@ class Phrases:
         self._loose = tuple(loose)
         self._cache: dict[str, tuple[int, ...]] = {}
         firsts = {key[0] for key in table}
-        letters = "".join(sorted(ch for ch in firsts if ch.isascii() and ch.isalpha()))
-        others = "".join(sorted(ch for ch in firsts if not (ch.isascii() and ch.isalpha())))
+        self._letters = letters = "".join(sorted(ch for ch in firsts if ch.isascii() and ch.isalpha()))
+        self._others = others = "".join(sorted(ch for ch in firsts if not (ch.isascii() and ch.isalpha())))
         alternatives = []
         if letters:
             alternatives.append(rf"(?<![A-Za-z0-9])[{re.escape(letters)}]")
@@ -168,6 +173,40 @@ class Phrases:
                     found.append((index, match))
                     resume = match.end()
                     break
+        return self._with_loose(found, text, start, end)
+
+    def sites(self, text: str) -> Sites:
+        """Every position of `text` where a pattern can start, with its candidates."""
+        found = Sites()
+        for hit in self._starts.finditer(text):
+            candidates = self._candidates(text[hit.start():hit.start() + _KEY])
+            if candidates:
+                found.positions.append(hit.start())
+                found.candidates.append(candidates)
+        return found
+
+    def finditer_at(self, text: str, sites: Sites, start: int, end: int) -> Iterator[tuple[int, re.Match[str]]]:
+        """`finditer(text, start, end)`, trying only the positions of `sites` (a scan of the
+        text by a `PairedPhrases` this is the second of) within the span."""
+        found: list[tuple[int, re.Match[str]]] = []
+        resume = start
+        compiled = self._compiled
+        first, last = bisect_left(sites.positions, start), bisect_left(sites.positions, end)
+        for at in range(first, last):
+            position = sites.positions[at]
+            if position < resume:
+                continue
+            for index in sites.candidates[at]:
+                match = compiled[index].match(text, position, end)
+                if match is not None and match.end() > position:
+                    found.append((index, match))
+                    resume = match.end()
+                    break
+        return self._with_loose(found, text, start, end)
+
+    def _with_loose(self, found: list[tuple[int, re.Match[str]]], text: str, start: int,
+                    end: int) -> Iterator[tuple[int, re.Match[str]]]:
+        """`found` with the matches of the patterns searched on their own added, in order."""
         if self._loose:
             for index in self._loose:
                 for match in self._compiled[index].finditer(text, start, end):
@@ -175,6 +214,84 @@ class Phrases:
                         found.append((index, match))
             found.sort(key=lambda pair: pair[1].start())
         return iter(found)
+
+
+_NOTHING: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
+
+
+@dataclass
+class Sites:
+    """Where the patterns of a `Phrases` can start in a text, in order, and which (the
+    positions its own `finditer` would try, with their candidates), for `finditer_at`."""
+
+    positions: list[int] = field(default_factory=list)
+    candidates: list[tuple[int, ...]] = field(default_factory=list)
+
+
+class PairedPhrases:
+    """Two `Phrases` whose candidate positions are found in one pass over a text.
+
+    Extraction searches the whole article for trigger words, then sentence by sentence for
+    status cues; most candidate positions of both are the same word starts, and walking
+    them is most of the cost. `scan` walks them once: the first phrases' matches in the
+    whole text, as `first.finditer(text)` finds them, and the second's `Sites`, for
+    `second.finditer_at(text, sites, start, end)`: the same matches as
+    `second.finditer(text, start, end)` for any span, because the walk over the whole
+    text stops at the same positions within the span as a walk over the span (a word start
+    is one whatever precedes the span; a position inside a word never is), and tries the
+    same patterns there with the span's end as their limit."""
+
+    def __init__(self, first: Phrases, second: Phrases) -> None:
+        self.first, self.second = first, second
+        letters = "".join(sorted(set(first._letters + second._letters)))
+        others = "".join(sorted(set(first._others + second._others)))
+        # (the union of both sets of positions: at the others a pattern finds no candidate)
+        self._starts = _fast_starts(letters, others)
+        # the candidates of both at a position, by its first characters (see `_candidates`)
+        self._cache: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def _candidates(self, key: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        found = self._cache.get(key)
+        if found is None:
+            found = (self.first._candidates(key), self.second._candidates(key))
+            if found == _NOTHING:
+                found = _NOTHING  # one object: the walk passes it over by identity
+            if len(self._cache) < 50_000:
+                self._cache[key] = found
+        return found
+
+    def scan(self, text: str) -> tuple[list[tuple[int, re.Match[str]]], Sites]:
+        """(`first.finditer(text)` as a list, the second's sites in `text`)."""
+        first, second = self.first, self.second
+        if self._starts is None or first._loose or second._loose:  # pragma: no cover - not the phrases here
+            return list(first.finditer(text)), second.sites(text)
+        end = len(text)
+        found: list[tuple[int, re.Match[str]]] = []
+        sites = Sites()
+        resume = 0
+        cache = self._cache
+        compiled = first._compiled
+        for hit in self._starts.finditer(text):
+            position = hit.start()
+            key = text[position:position + _KEY]
+            both = cache.get(key)
+            if both is None:
+                both = self._candidates(key)
+            if both is _NOTHING:
+                continue  # (most positions)
+            candidates, later = both
+            if later:
+                sites.positions.append(position)
+                sites.candidates.append(later)
+            if position < resume:
+                continue
+            for index in candidates:
+                match = compiled[index].match(text, position, end)
+                if match is not None and match.end() > position:
+                    found.append((index, match))
+                    resume = match.end()
+                    break
+        return found, sites
 
 
 # The characters IGNORECASE equates with an ASCII letter though they are not ASCII.

@@ -267,6 +267,18 @@ _LOCATIVE_BEFORE = re.compile(
 )
 
 
+# The last character `_LOCATIVE_BEFORE` can end on: every English phrase ends in a space, a
+# Chinese one in one of these (and "$" also matches before a final "\n", a space too).
+_LOCATIVE_LAST = frozenset("在于户地赴到至址")
+
+
+def _locative(before: str) -> bool:
+    """`_LOCATIVE_BEFORE.search(before)`, the search skipped when the last character
+    rules it out (most places are not preceded by a locative word)."""
+    last = before[-1:]
+    return (last.isspace() or last in _LOCATIVE_LAST) and _LOCATIVE_BEFORE.search(before) is not None
+
+
 # Not frozen, though never changed once made: a frozen dataclass sets each field through
 # object.__setattr__, which makes it five times slower to build, and extraction builds
 # tens of thousands per poll. Hashable by value all the same (unsafe_hash).
@@ -297,7 +309,7 @@ def find_places(text: str, start: int, end: int) -> list[PlaceMention]:
             e = _CN_SUFFIX.match(text, e).end()  # type: ignore[union-attr]
         before = text[max(start, s - 20):s]
         next_to_place = s - previous_end <= 2  # "江苏无锡", "Szeged, Hungary"
-        locative = bool(_LOCATIVE_BEFORE.search(before)) or next_to_place
+        locative = _locative(before) or next_to_place
         if next_to_place and mentions and not mentions[-1].locative:
             last = mentions[-1]
             mentions[-1] = PlaceMention(last.place, last.start, last.end, True)

@@ -47,9 +47,11 @@ _BREAK_FAST = re.compile(
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _CLAUSE_BREAK = re.compile(r"[，；：;:]|,(?!\d{3}\b)|\s[—–]\s|——")
 # `_CLAUSE_BREAK` with one character class first (the four alternatives start with
-# different characters, so the one that applies is picked behind it): the same matches,
-# but the engine skips from one candidate character to the next.
-_CLAUSE_BREAK_FAST = re.compile(r"[，；：;:,—\s](?:(?<=[，；：;:])|(?<=,)(?!\d{3}\b)|(?<=\s)[—–]\s|(?<=—)—)")
+# different characters, so the one that applies is picked behind it), and a dash between
+# spaces found at the dash rather than at the space before it (every space of an English
+# sentence would be a candidate): `_clauses` moves such a break back over that space. The
+# same breaks, but the engine skips from one candidate character to the next.
+_CLAUSE_BREAK_FAST = re.compile(r"[，；：;:,—–](?:(?<=[，；：;:])|(?<=,)(?!\d{3}\b)|(?<=\s[—–])\s|(?<=—)—)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -108,16 +110,28 @@ def _is_false_stop(text: str, dot: int) -> bool:
     return word.lower().rstrip(".") in _ABBREVIATIONS
 
 
-def _clauses(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+def _clauses(text: str, start: int, end: int) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """The clauses of text[start:end] as absolute spans, and their ends (`Sentence.ends`),
+    split where `_CLAUSE_BREAK` matches."""
     spans: list[tuple[int, int]] = []
+    ends: list[int] = []
     cursor = start
     for match in _CLAUSE_BREAK_FAST.finditer(text, start, end):
-        if match.start() > cursor:
-            spans.append((cursor, match.start()))
-        cursor = match.end()
+        at, after = match.span()
+        if text[at] in "—–" and text[after - 1] != "—":  # " — ": the break opens at the space
+            at -= 1
+            if at < cursor:
+                continue  # that space closed the previous break: `_CLAUSE_BREAK` finds none here
+        if at > cursor:
+            spans.append((cursor, at))
+            ends.append(at)
+        cursor = after
     if cursor < end:
         spans.append((cursor, end))
-    return tuple(spans) or ((start, end),)
+        ends.append(end)
+    if not spans:
+        return ((start, end),), (end,)
+    return tuple(spans), tuple(ends)
 
 
 def _sentence(text: str, start: int, end: int) -> Sentence | None:
@@ -127,8 +141,8 @@ def _sentence(text: str, start: int, end: int) -> Sentence | None:
         end -= 1
     if start >= end:
         return None
-    clauses = _clauses(text, start, end)
-    return Sentence(start, end, text[start:end], clauses, tuple(e for _, e in clauses))
+    clauses, ends = _clauses(text, start, end)
+    return Sentence(start, end, text[start:end], clauses, ends)
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -136,13 +150,14 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     cursor = 0
     for match in _BREAK_FAST.finditer(text):
-        if _is_false_stop(text, match.start()):
+        at, after = match.span()
+        mark = text[at]
+        if mark == "." and _is_false_stop(text, at):
             continue
-        end = match.end() if match.group()[0] != "\n" else match.start()
-        sentence = _sentence(text, cursor, end)
+        sentence = _sentence(text, cursor, at if mark == "\n" else after)
         if sentence is not None:
             sentences.append(sentence)
-        cursor = match.end()
+        cursor = after
     last = _sentence(text, cursor, len(text))
     if last is not None:
         sentences.append(last)

@@ -139,7 +139,7 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
         return "announced"
     clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
     in_after_clause = _after_clause(ctx.text[clause[0]:clause[1]])
-    if PAST_TRIGGER.search(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
+    if _past_tense(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
         if cue not in ("approved",):
             return "completed" if trigger.type != "factory" else "started"
     if cue is not None:
@@ -152,6 +152,13 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
             and trigger.type in _INSTANT):
         return "completed"
     return "announced"
+
+
+@functools.lru_cache(maxsize=4096)
+def _past_tense(cue: str) -> bool:
+    """Whether a trigger's wording is itself in the past tense (`PAST_TRIGGER`), answered
+    once per wording: the same few hundred phrases come back in every article."""
+    return PAST_TRIGGER.search(cue) is not None
 
 
 _LOOKING_BACK = re.compile(
