@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,16 @@ def _prefixes(pattern: str, flags: int) -> set[str] | None:
     return None if "" in heads else heads
 
 
+
+def _first_match(compiled: Sequence[re.Pattern[str]], candidates: Iterable[int], text: str,
+                 position: int, end: int) -> tuple[int, re.Match[str]] | None:
+    """The first of the `candidates` patterns that matches something at `position`."""
+    for index in candidates:
+        match = compiled[index].match(text, position, end)
+        if match is not None and match.end() > position:
+            return index, match
+    return None
+
 class Phrases:
     """Patterns searched as one alternation, `finditer` yielding (pattern index, match)."""
 
@@ -167,12 +177,9 @@ class Phrases:
             candidates = cache.get(key)
             if candidates is None:
                 candidates = self._candidates(key)
-            for index in candidates:
-                match = compiled[index].match(text, position, end)
-                if match is not None and match.end() > position:
-                    found.append((index, match))
-                    resume = match.end()
-                    break
+            if candidates and (hit_at := _first_match(compiled, candidates, text, position, end)):
+                found.append(hit_at)
+                resume = hit_at[1].end()
         return self._with_loose(found, text, start, end)
 
     def sites(self, text: str) -> Sites:
@@ -196,12 +203,9 @@ class Phrases:
             position = sites.positions[at]
             if position < resume:
                 continue
-            for index in sites.candidates[at]:
-                match = compiled[index].match(text, position, end)
-                if match is not None and match.end() > position:
-                    found.append((index, match))
-                    resume = match.end()
-                    break
+            if hit_at := _first_match(compiled, sites.candidates[at], text, position, end):
+                found.append(hit_at)
+                resume = hit_at[1].end()
         return self._with_loose(found, text, start, end)
 
     def _with_loose(self, found: list[tuple[int, re.Match[str]]], text: str, start: int,
