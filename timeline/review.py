@@ -19,7 +19,9 @@ class ReviewProjection:
             if not record.stream.startswith(PROPOSAL_STREAM_PREFIX):
                 continue
             proposal_id = record.stream[len(PROPOSAL_STREAM_PREFIX):]
-            row = conn.execute("SELECT state FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+            # A proposal's first record opens its stream: no row can exist to look up.
+            row = None if record.version == 1 else conn.execute(
+                "SELECT state FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
             state = fold_proposal(loads(row[0]) if row else None, record)
             if state is None:
                 continue
