@@ -20,7 +20,6 @@ rowid order, and company and full-text rows only when they change.
 
 from __future__ import annotations
 
-import gc
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,7 +45,12 @@ from timeline.jsontext import dumps, loads
 from timeline.records import Record
 from timeline.search import index_text
 from timeline.storage.schema import PROJECTION_DROPS, PROJECTION_TABLES, PROJECTION_VERSION
-from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore, _statements
+from timeline.storage.sqlite import (
+    SQLiteDatabase,
+    SQLiteRecordStore,
+    _statements,
+    gc_paused,
+)
 from timeline.upcasting import upcast, upcast_data
 
 CATCH_UP_BATCH = 2000
@@ -342,7 +346,7 @@ class ProjectionRunner:
 
     def catch_up(self, batch: int = CATCH_UP_BATCH, progress: Progress | None = None) -> int:
         """Apply every record not yet applied; returns how many records were applied."""
-        with _gc_paused():
+        with gc_paused():
             return self._catch_up(batch, batch, progress)
 
     def _catch_up(self, batch: int, per_transaction: int, progress: Progress | None) -> int:
@@ -377,7 +381,7 @@ class ProjectionRunner:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every projection and replay the whole log into it; build the secondary
         indexes at the end, in one pass each, instead of row by row."""
-        with _gc_paused(), _rebuild_settings(self.db.conn):
+        with gc_paused(), _rebuild_settings(self.db.conn):
             with self.db.transaction() as conn:
                 for projection in self.projections:
                     self._create(conn, projection, rebuilding=True)
@@ -414,15 +418,3 @@ def _rebuild_settings(conn: sqlite3.Connection) -> Iterator[None]:
         for name, value in before.items():
             conn.execute(f"PRAGMA {name} = {value}")
 
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while folding: records and states hold no cycles, and
-    the collector would otherwise walk every live batch over and over."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -8,6 +8,7 @@ write lock. sqlite3 errors are translated into `StorageError`s here, at the boun
 
 from __future__ import annotations
 
+import gc
 import random
 import sqlite3
 import time
@@ -67,6 +68,20 @@ def _read_columns(table: str = "") -> str:
 
 
 _READ = _read_columns()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection for the length of a batch: records, rows and states
+    hold no cycles, and the collector would otherwise walk every live object of the batch
+    (and every payload the caller still holds) over and over while it is built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _default_clock() -> str:
@@ -290,8 +305,9 @@ class SQLiteRecordStore:
         # Transaction time never runs backwards, so "known at T" is a prefix of the log.
         recorded_at = max(self.clock(), last[2])
         known = self._existing_keys(conn, {r.key for r in records if r.key is not None})
-        rows, written, skipped = _rows(records, last, versions, recorded_at, known)
-        conn.executemany(_INSERT, rows)
+        with gc_paused():
+            rows, written, skipped = _rows(records, last, versions, recorded_at, known)
+            conn.executemany(_INSERT, rows)
         return AppendResult(tuple(written), tuple(skipped))
 
     def _append_one(self, conn: sqlite3.Connection, new: NewRecord,
