@@ -199,7 +199,10 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
 
 _loads = loads
 
-_INSERT = f"INSERT INTO records ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+# The payloads are bound as the UTF-8 bytes they were encoded to, and SQLite takes them as
+# text as they are: no round trip through a Python str for every record.
+_INSERT = (f"INSERT INTO records ({_COLUMNS}) "
+           "VALUES (?,?,?,?,?,CAST(? AS TEXT),CAST(? AS TEXT),?,?,?)")
 
 
 def _encode(new: NewRecord, position: int, version: int, prev_hash: str,
@@ -210,8 +213,8 @@ def _encode(new: NewRecord, position: int, version: int, prev_hash: str,
     meta_bytes = canonical_bytes(meta)
     digest = chain_digest(prev_hash, position, new.stream, version, new.kind, new.schema,
                           data, meta_bytes, recorded_at, new.key)
-    return ((position, new.stream, version, new.kind, new.schema, data.decode("utf-8"),
-             meta_bytes.decode("utf-8"), recorded_at, new.key, digest),
+    return ((position, new.stream, version, new.kind, new.schema, data, meta_bytes,
+             recorded_at, new.key, digest),
             Record(position, new.stream, version, new.kind, new.schema, new.data, meta,
                    recorded_at, new.key, digest))
 
