@@ -364,7 +364,9 @@ class ProjectionRunner:
                         break
                     for projection in self.projections:
                         done = self.checkpoint(conn, projection.name)
-                        todo = [r for r in records if r.position > done]
+                        # Usually every projection stands at the same position.
+                        todo = (records if done < records[0].position
+                                else [r for r in records if r.position > done])
                         if todo:
                             projection.apply(conn, todo)
                             conn.execute(
