@@ -94,40 +94,20 @@ def chain_hash(
     version: int,
     kind: str,
     schema: int,
-    data_json: str,
-    meta_json: str,
+    data_json: str | bytes,
+    meta_json: str | bytes,
     recorded_at: str,
     key: str | None,
 ) -> str:
     """sha256(prev_hash + canonical record).
 
-    The payloads enter as the exact text stored in the database, so `verify` detects any
-    change to a stored byte without re-serialising anything.
+    The payloads enter as the exact text stored in the database (or its UTF-8 bytes, as an
+    append and `verify` have them), so `verify` detects any change to a stored byte
+    without re-serialising anything.
     """
-    return chain_digest(prev_hash, position, stream, version, kind, schema,
-                        data_json.encode("utf-8"), meta_json.encode("utf-8"), recorded_at, key)
-
-
-def chain_digest(
-    prev_hash: str,
-    position: int,
-    stream: str,
-    version: int,
-    kind: str,
-    schema: int,
-    data: bytes,
-    meta: bytes,
-    recorded_at: str,
-    key: str | None,
-) -> str:
-    """`chain_hash` of payloads already encoded, as an append has them."""
+    data = data_json.encode("utf-8") if isinstance(data_json, str) else data_json
+    meta = meta_json.encode("utf-8") if isinstance(meta_json, str) else meta_json
     # Integers and strings only: orjson writes them exactly as `canonical` would.
     head = orjson.dumps([position, stream, version, kind, schema, recorded_at, key])
-    digest = hashlib.sha256(prev_hash.encode("ascii"))
-    digest.update(head[:-1])
-    digest.update(b",")
-    digest.update(data)
-    digest.update(b",")
-    digest.update(meta)
-    digest.update(b"]")
-    return digest.hexdigest()
+    return hashlib.sha256(b"".join(
+        (prev_hash.encode("ascii"), head[:-1], b",", data, b",", meta, b"]"))).hexdigest()

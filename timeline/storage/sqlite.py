@@ -31,7 +31,7 @@ from timeline.records import (
     AppendResult,
     NewRecord,
     Record,
-    chain_digest,
+    chain_hash,
 )
 from timeline.storage.schema import LOG_MIGRATIONS, LOG_VERSION
 
@@ -211,8 +211,8 @@ def _encode(new: NewRecord, position: int, version: int, prev_hash: str,
     meta = {**new.meta, REFS: list(dict.fromkeys(new.refs))} if new.refs else new.meta
     data = canonical_bytes(new.data)
     meta_bytes = canonical_bytes(meta)
-    digest = chain_digest(prev_hash, position, new.stream, version, new.kind, new.schema,
-                          data, meta_bytes, recorded_at, new.key)
+    digest = chain_hash(prev_hash, position, new.stream, version, new.kind, new.schema,
+                        data, meta_bytes, recorded_at, new.key)
     return ((position, new.stream, version, new.kind, new.schema, data, meta_bytes,
              recorded_at, new.key, digest),
             Record(position, new.stream, version, new.kind, new.schema, new.data, meta,
@@ -557,8 +557,8 @@ class SQLiteRecordStore:
                 expected_position += 1
                 if position != expected_position:
                     return checked, expected_position, f"position {expected_position} is missing"
-                want = chain_digest(prev_hash, position, stream, version, kind, schema, data,
-                                    meta, recorded_at, key)
+                want = chain_hash(prev_hash, position, stream, version, kind, schema, data,
+                                  meta, recorded_at, key)
                 if want != digest:
                     return checked, position, "its content does not match its hash"
                 prev_hash = digest
