@@ -114,24 +114,29 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _insert(conn: sqlite3.Connection, rows: Rows, batch: int) -> float:
+    """Seconds to insert `rows` with raw SQL, `batch` rows per transaction."""
+    start = time.perf_counter()
+    if batch == 1:
+        for row in rows:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(INSERT, row)
+            conn.execute("COMMIT")
+    else:
+        for first in range(0, len(rows), batch):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(INSERT, rows[first : first + batch])
+            conn.execute("COMMIT")
+    return time.perf_counter() - start
+
+
 def raw(rows: Rows, batch: int, table: str = LOG_TABLE) -> float:
     """Seconds to insert the same rows with raw sqlite3 into `table`."""
     path = _fresh("append-raw.db")
     conn = _connect(path)
     try:
         conn.execute(table)
-        start = time.perf_counter()
-        if batch == 1:
-            for row in rows:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(INSERT, row)
-                conn.execute("COMMIT")
-        else:
-            for first in range(0, len(rows), batch):
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(INSERT, rows[first : first + batch])
-                conn.execute("COMMIT")
-        return time.perf_counter() - start
+        return _insert(conn, rows, batch)
     finally:
         conn.close()
         remove_db(path)
@@ -142,14 +147,8 @@ def schema_floor(rows: Rows, batch: int) -> float:
     path = _fresh("append-floor.db")
     db = SQLiteDatabase(path)  # the same connection settings as the store's
     db.migrate()
-    conn = db.conn
     try:
-        start = time.perf_counter()
-        for first in range(0, len(rows), batch):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(INSERT, rows[first : first + batch])
-            conn.execute("COMMIT")
-        return time.perf_counter() - start
+        return _insert(db.conn, rows, batch)
     finally:
         db.close()
         remove_db(path)

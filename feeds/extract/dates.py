@@ -117,9 +117,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
-# Not frozen, though never changed once made: a frozen dataclass sets each field through
-# object.__setattr__, which makes it five times slower to build, and extraction builds
-# tens of thousands per poll. Hashable by value all the same (unsafe_hash).
+# Not frozen, for speed, but hashable by value: see `feeds.extract.text.Sentence`.
 @dataclass(slots=True, unsafe_hash=True)
 class DateMention:
     """A date the text wrote, where, and what it means for the happening next to it."""
