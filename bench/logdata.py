@@ -43,7 +43,7 @@ from timeline.upcasting import current_schema
 
 from bench.common import out_dir, remove_db
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 APPEND_BATCH = 500
 SEED = 20261121
 
@@ -301,6 +301,7 @@ class Generator:
         }
         payload.update(changes)
         payload.setdefault("status", "announced")
+        payload = ev.reported_payload(payload)
         self.events.append(_Event(event_id, etype.name, ids))
         key = f"feed:{rng.choice(_PUBLISHERS)[0]}:{rng.getrandbits(64):016x}" if rng.random() < 0.7 else None
         return NewRecord(stream=ev.stream_of(event_id), kind=ev.REPORTED, data=payload,

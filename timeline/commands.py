@@ -205,7 +205,7 @@ class Timeline:
         changes.pop("date_note", None)
         payload.update(changes)
         payload.setdefault("status", "announced")
-        return payload
+        return ev.reported_payload(payload)
 
     def add_event(self, draft: EventInput, key: str | None = None) -> str:
         payload = self.build_report(draft)

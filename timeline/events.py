@@ -241,6 +241,15 @@ def _pydantic_message(error: Any) -> str:
     return f"{message} (got {value!r})" if value is not None and not isinstance(value, dict) else message
 
 
+def reported_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """An `event.reported` payload without the optional values it leaves unset.
+
+    `new_state` supplies them, so a null would say nothing; leaving them out keeps `null`
+    in a payload for what a correction clears, and spares the log checking every report
+    for NaN (`timeline.jsontext.canonical_bytes` looks for one only where a null is)."""
+    return {name: value for name, value in payload.items() if value is not None}
+
+
 # -- the fold ---------------------------------------------------------------------------
 
 def new_state(data: dict[str, Any], recorded_at: str, version: int) -> dict[str, Any]:

@@ -80,13 +80,13 @@ def validate_draft(event: dict[str, Any]) -> dict[str, Any]:
     status = event.get("status", "announced")
     if status not in ev.STATUSES:
         raise InvalidField("status", f"{status!r} is not one of {', '.join(ev.STATUSES)}")
-    return {
+    return ev.reported_payload({
         "type": etype.name, "date": event["date"], "date_note": event.get("date_note"),
         "status": status, "title": event["title"].strip() or "(untitled)",
         "summary": event.get("summary"), "companies": event["companies"],
         "amounts": event.get("amounts", []), "capacity_gwh": event.get("capacity_gwh"),
         "fields": fields, "location": event.get("location", {}), "tags": event.get("tags", []),
-    }
+    })
 
 
 class Planner:

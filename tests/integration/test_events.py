@@ -55,6 +55,16 @@ def test_an_added_event_is_one_reported_record_at_the_current_schema(app):
     assert (data["date"], data["status"]) == ("2018-08", "completed")
 
 
+def test_a_reported_event_leaves_out_what_it_does_not_say_and_reads_it_back_as_unset(app):
+    event_id = app.timeline.add_event(draft(fields=[]))
+    data = list(app.store.read())[-1].data
+    assert None not in data.values()
+    assert "date_note" not in data and "summary" not in data
+    state = app.queries.event_state(event_id)
+    assert state is not None
+    assert (state["summary"], state["date_note"], state["capacity_gwh"]) == (None, None, None)
+
+
 def test_every_record_carries_a_schema_version(app):
     event_id = app.timeline.add_event(draft())
     app.timeline.correct_event(event_id, [("stake_pct", "100")], [], "filing")

@@ -59,6 +59,33 @@ def test_the_database_refuses_a_second_record_at_the_same_stream_version(store):
     assert store.head() == 1
 
 
+@pytest.mark.parametrize("position, recorded_at", [
+    (None, "2030-01-01T00:00:00.000000Z"),  # left to SQLite, which would pick the next one
+    (0, "2030-01-01T00:00:00.000000Z"),
+    (-1, "2030-01-01T00:00:00.000000Z"),
+    (3, "2030-01-01T00:00:00.000000Z"),     # a gap
+    (2, "2000-01-01T00:00:00.000000Z"),     # the next position, earlier in time
+])
+def test_the_database_refuses_a_record_out_of_order(store, position, recorded_at):
+    store.append([rec("a", 1)])
+    with pytest.raises(sqlite3.IntegrityError, match="next position, never earlier in time"):
+        raw(store).execute(
+            "INSERT INTO records VALUES (?, 'b', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')",
+            (position, recorded_at))
+    assert store.head() == 1
+
+
+def test_the_database_takes_the_next_position_at_the_same_moment_or_later(store):
+    first = store.append([rec("a", 1)]).written[0]
+    conn = raw(store)
+    conn.execute("INSERT INTO records VALUES (2, 'b', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')",
+                 (first.recorded_at,))
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: records.position"):
+        conn.execute("INSERT INTO records VALUES (2, 'c', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')",
+                      (first.recorded_at,))
+    assert store.head() == 2
+
+
 def test_a_batch_meeting_a_known_key_undoes_only_its_own_rows_in_the_callers_transaction(store):
     store.append([rec("feed-x", 1, key="item:1")])
     with store.db.transaction() as conn:
@@ -344,4 +371,7 @@ def test_a_log_written_before_refs_moved_to_meta_keeps_its_index(tmp_path):
     assert store.index_refs() == 0
     assert [r.position for r in store.read_refs(["aesc"])] == [1]
     assert store.verify() == (1, None, None)
+    with pytest.raises(sqlite3.IntegrityError, match="next position"):  # the order trigger holds
+        db.conn.execute("INSERT INTO records VALUES (3, 'a', 2, 'x', 1, '{}', '{}', "
+                        "'2030-01-01T00:00:00.000000Z', NULL, 'h')")
     db.close()

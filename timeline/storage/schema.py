@@ -68,6 +68,17 @@ LOG_MIGRATIONS: list[str] = [
     INSERT INTO log_indexes (name, position)
         SELECT 'refs', coalesce(max(position), 0) FROM records;
     """,
+    # 2 -> 3: the order trigger looks up one row instead of two. Positions have been
+    # gapless from the first record on (this trigger's own doing), and the primary key
+    # refuses a position taken; so a new position whose predecessor exists is the next
+    # one, and only the first record has none. Same rule, half the work per record.
+    """
+    DROP TRIGGER records_in_order;
+    CREATE TRIGGER records_in_order BEFORE INSERT ON records
+    WHEN NEW.position IS NULL OR NOT (NEW.position = 1 OR EXISTS (SELECT 1 FROM records
+              WHERE position = NEW.position - 1 AND recorded_at <= NEW.recorded_at))
+    BEGIN SELECT RAISE(ABORT, 'records must be appended at the next position, never earlier in time'); END;
+    """,
 ]
 
 LOG_VERSION = len(LOG_MIGRATIONS)
