@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> Result:
         if name == "append":
             results.update(append.run(single=200 if args.quick else 5000,
                                       batches=2 if args.quick else 50,
-                                      rounds=1 if args.quick else 3))
+                                      rounds=1 if args.quick else append.ROUNDS))
         elif name == "replay":
             results.update(replay.run(records, companies=3 if args.quick else 8))
         elif name == "rebuild":

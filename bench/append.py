@@ -20,7 +20,7 @@ Two more figures are printed for information, to show where the time goes:
          key checks). The index of what records are about (`record_refs`) is not part of
          an append: it is caught up afterwards with the projections.
 
-Every variant writes a fresh file; the three alternate for several rounds and the best
+Every variant writes a fresh file; the four alternate for several rounds and the best
 round of each counts, so a busy machine disturbs the ratio as little as it can.
 
     python -m bench.append [--quick] [--single N] [--batches N] [--rounds N]
@@ -45,6 +45,9 @@ from bench.logdata import Generator
 BATCH = 1000
 TARGET_SINGLE = 0.5
 TARGET_BATCH = 0.5
+# Rounds of each variant; the best counts. On a shared two-core machine one round can run a
+# third slower than the next, and seven rounds give both sides a quiet one.
+ROUNDS = 7
 COLUMNS = "position, stream, version, kind, schema, data, meta, recorded_at, key, hash"
 INSERT = f"INSERT INTO records ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
 TABLE = """CREATE TABLE records (
@@ -166,7 +169,7 @@ def measure(records: list[NewRecord], batch: int, rounds: int) -> dict[str, floa
     return {name: len(records) / seconds for name, seconds in best.items()}
 
 
-def run(single: int = 5000, batches: int = 50, rounds: int = 3, quiet: bool = False) -> Result:
+def run(single: int = 5000, batches: int = 50, rounds: int = ROUNDS, quiet: bool = False) -> Result:
     results: Result = {}
     cases = [("append.single", single, 1, TARGET_SINGLE, "one record per transaction"),
              ("append.batch", batches * BATCH, BATCH, TARGET_BATCH, f"batches of {BATCH}")]
@@ -198,11 +201,11 @@ def main(argv: list[str] | None = None) -> Result:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
     parser.add_argument("--single", type=int, help="records appended one by one (default 5000)")
     parser.add_argument("--batches", type=int, help="batches of 1000 (default 50)")
-    parser.add_argument("--rounds", type=int, help="rounds; the best counts (default 3)")
+    parser.add_argument("--rounds", type=int, help=f"rounds; the best counts (default {ROUNDS})")
     args = parser.parse_args(argv)
     single = args.single or (200 if args.quick else 5000)
     batches = args.batches or (2 if args.quick else 50)
-    rounds = args.rounds or (1 if args.quick else 3)
+    rounds = args.rounds or (1 if args.quick else ROUNDS)
     return run(single, batches, rounds)
 
 

@@ -183,11 +183,23 @@ PROJECTION_QUERIES = {
     "company_events": "SELECT company, event FROM company_events ORDER BY company, event",
     "companies": "SELECT id, name, country, merged_into, state FROM companies ORDER BY id",
     "company_aliases": "SELECT key, alias, company FROM company_aliases ORDER BY key",
-    "events_fts": "SELECT rowid, title, summary, quotes FROM events_fts ORDER BY rowid",
     "checkpoints": "SELECT projection, position, version FROM checkpoints ORDER BY projection",
 }
 
 
 def projection_contents(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     """The full contents of the projection tables, for exact comparison."""
-    return {name: conn.execute(sql).fetchall() for name, sql in PROJECTION_QUERIES.items()}
+    contents = {name: conn.execute(sql).fetchall() for name, sql in PROJECTION_QUERIES.items()}
+    contents["search index"] = search_index(conn)
+    return contents
+
+
+def search_index(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    """Every token of the full-text index with its row, column and offset: what the index
+    holds, whatever the layout of its segments (it keeps no copy of the texts). FTS5
+    first checks itself."""
+    conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_tokens "
+                 "USING fts5vocab(main, events_fts, instance)")
+    return conn.execute("SELECT term, doc, col, offset FROM temp.fts_tokens "
+                        "ORDER BY term, doc, col, offset").fetchall()

@@ -147,6 +147,12 @@ def _search_texts(state: dict[str, Any]) -> tuple[str, str, str]:
     return state["title"], state.get("summary") or "", quotes_of(state)
 
 
+def _indexed(rowid: int, texts: tuple[str, str, str]) -> tuple[int, str, str, str]:
+    """A row of the full-text index: what `index_text` makes of an event's texts."""
+    title, summary, quotes = texts
+    return rowid, index_text(title), index_text(summary), index_text(quotes)
+
+
 @dataclass
 class _Event:
     """An event a batch touched: its row, its state as the tables hold it (None for an
@@ -229,6 +235,7 @@ class EventsProjection:
         stale: list[tuple[int]] = []  # events whose company rows change
         companies: list[tuple[int, str]] = []
         texts: list[tuple[int, str, str, str]] = []
+        old_texts: list[tuple[int, str, str, str]] = []  # what the index holds of them
         # In rowid order: every table is then written front to back, and the full-text
         # index keeps its pending terms in memory (a lower rowid makes FTS5 flush them).
         for event_id, event in sorted(touched.items(), key=_by_rowid):
@@ -244,9 +251,11 @@ class EventsProjection:
                     stale.append((rowid,))
                 companies.extend((rowid, company) for company in names)
             searched = _search_texts(state)
-            if before is None or _search_texts(before) != searched:
-                title, summary, quotes = searched
-                texts.append((rowid, index_text(title), index_text(summary), index_text(quotes)))
+            if before is None:
+                texts.append(_indexed(rowid, searched))
+            elif (held := _search_texts(before)) != searched:
+                old_texts.append(_indexed(rowid, held))
+                texts.append(_indexed(rowid, searched))
         conn.executemany("DELETE FROM company_events WHERE event = ?", stale)
         conn.executemany(
             "INSERT INTO events (rowid, id, type, date_sort, retracted, state) VALUES (?,?,?,?,?,?)"
@@ -256,11 +265,15 @@ class EventsProjection:
         )
         conn.executemany("INSERT OR IGNORE INTO company_events (event, company) VALUES (?, ?)",
                          companies)
-        # REPLACE: an event's new text takes the place of its old one in the same ordered
-        # pass; a separate DELETE pass would send FTS5 back to lower rowids.
+        # The index is contentless: it deletes an event's old texts when given them back,
+        # exactly as they were indexed, and then takes the new ones.
         conn.executemany(
-            "INSERT OR REPLACE INTO events_fts (rowid, title, summary, quotes) VALUES (?, ?, ?, ?)",
-            texts,
+            "INSERT INTO events_fts (events_fts, rowid, title, summary, quotes)"
+            " VALUES ('delete', ?, ?, ?, ?)",
+            old_texts,
+        )
+        conn.executemany(
+            "INSERT INTO events_fts (rowid, title, summary, quotes) VALUES (?, ?, ?, ?)", texts
         )
 
 

@@ -14,7 +14,7 @@ from timeline.projections import CompaniesProjection, EventsProjection, Projecti
 from timeline.records import NewRecord
 from timeline.replay import LogView, Query
 
-from tests.conftest import PROJECTION_QUERIES, projection_contents
+from tests.conftest import PROJECTION_QUERIES, projection_contents, search_index
 from tests.integration.operations import apply, fresh_app, histories
 
 
@@ -27,16 +27,6 @@ def _add(app, title, date="2021", summary=None, quote=None, company="aesc"):
 
 def schema_of(conn) -> list[tuple[str, str, str]]:
     return sorted(conn.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master"))
-
-
-def search_index(conn) -> list[tuple[str, int, str, int]]:
-    """Every token of the full-text index with its row, column and offset: what the index
-    holds, whatever the layout of its segments. FTS5 first checks itself."""
-    conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
-    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_tokens "
-                 "USING fts5vocab(main, events_fts, instance)")
-    return conn.execute("SELECT term, doc, col, offset FROM temp.fts_tokens "
-                        "ORDER BY term, doc, col, offset").fetchall()
 
 
 def checkpoints(app) -> dict[str, int]:

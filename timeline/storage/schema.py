@@ -84,7 +84,7 @@ LOG_MIGRATIONS: list[str] = [
 LOG_VERSION = len(LOG_MIGRATIONS)
 
 # Bump when any projection table below changes shape or meaning: `init` then rebuilds.
-PROJECTION_VERSION = 4
+PROJECTION_VERSION = 5
 
 PROJECTION_TABLES: dict[str, str] = {
     "companies": """
@@ -116,7 +116,6 @@ PROJECTION_TABLES: dict[str, str] = {
         state      TEXT
     );
     CREATE UNIQUE INDEX events_id ON events (id);
-    CREATE INDEX events_date ON events (date_sort);
     CREATE INDEX events_type ON events (type, date_sort);
     CREATE TABLE company_events (
         event   INTEGER NOT NULL,
@@ -124,8 +123,11 @@ PROJECTION_TABLES: dict[str, str] = {
         PRIMARY KEY (event, company)
     ) WITHOUT ROWID;
     CREATE INDEX company_events_company ON company_events (company, event);
+    -- Contentless: the index keeps no copy of the texts (they are in the log), so an
+    -- event's old texts are deleted by handing them back (`EventsProjection._write`).
     CREATE VIRTUAL TABLE events_fts USING fts5 (
-        title, summary, quotes, tokenize = 'porter unicode61 remove_diacritics 2'
+        title, summary, quotes, content = '',
+        tokenize = 'porter unicode61 remove_diacritics 2'
     );
     """,
 }
