@@ -77,7 +77,7 @@ def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = 
                                                 ItemsProjection()])
         return App(
             settings=settings, db=database, store=store, runner=runner,
-            timeline=Curation(store, runner, actor=actor), queries=LiveQueries(database.conn),
+            timeline=Curation(store, database, runner, actor=actor), queries=LiveQueries(database.conn),
             review=ReviewQueries(database.conn),
             replayer=Replayer(store),
         )

@@ -31,7 +31,7 @@ from timeline.queries import LiveQueries
 from timeline.review import ReviewQueries
 from timeline.quantities import parse_capacity, parse_money
 from timeline.records import AppendResult, NewRecord
-from timeline.storage.sqlite import SQLiteRecordStore
+from timeline.storage import Database, RecordStore
 from timeline.upcasting import current_schema, upcast
 
 _COUNTRY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -73,12 +73,13 @@ def parse_company_option(option: str) -> tuple[str, str | None]:
 class Timeline:
     """The application: every use case that writes to the log."""
 
-    def __init__(self, store: SQLiteRecordStore, runner: ProjectionRunner,
+    def __init__(self, store: RecordStore, db: Database, runner: ProjectionRunner,
                  actor: str = "cli") -> None:
         self.store = store
+        self.db = db
         self.runner = runner
-        self.queries = LiveQueries(store.db.conn)
-        self.review = ReviewQueries(store.db.conn)
+        self.queries = LiveQueries(db.conn)
+        self.review = ReviewQueries(db.conn)
         self.actor = actor
 
     # -- plumbing ---------------------------------------------------------------------
@@ -326,7 +327,7 @@ class Curation(Timeline):
                auto_accept: float) -> IntakeSummary:
         """Append a batch of items and the drafts found in them, all or nothing."""
         self.runner.catch_up()
-        with self.store.db.transaction() as conn:
+        with self.db.transaction() as conn:
             planner = Planner(conn, auto_accept, self.meta(actor=self.actor))
             known = {item.key for item in items if self.store.has_key_in(conn, item.key)}
             for item in items:
@@ -377,7 +378,7 @@ class Curation(Timeline):
         source = {**state["source"], "figures": figures_of(state["event"])}
         stream = pr.stream_of(proposal_id)
         siblings = self._same_happening(proposal_id, cluster_key(state["event"]), event)
-        with self.store.db.transaction() as conn:
+        with self.db.transaction() as conn:
             planner = Planner(conn, 1.0, self.meta())
             event_id = planner.accept(proposal_id, event, source, by=self.actor, reason=reason)
             for sibling in siblings:

@@ -3,14 +3,35 @@
 The domain talks to a `RecordStore` for the log and to a `Database` for transactions on
 projection tables. `SQLiteRecordStore` is the embedded default; a PostgreSQL sibling
 (`PostgresRecordStore`) implements the same protocol and runs the same contract tests.
+
+A use case that decides what to append from what the projections say (clustering a
+report with the events already known, accepting a proposal) holds one transaction of the
+`Database` for both: it reads the projections through the transaction's connection and
+appends with `RecordStore.append_in`, so that no other writer slips in between.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from timeline.records import AppendResult, NewRecord, Record
+
+
+class Database(Protocol):
+    """The database that holds the log and the projections."""
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection that projection queries read through."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction, taken at once (other writers wait), committed at the end of
+        the block or rolled back if it raises."""
+        ...
 
 
 class RecordStore(Protocol):
@@ -25,6 +46,18 @@ class RecordStore(Protocol):
         one raises `ConcurrencyError`. A record whose key is already in the log is
         skipped and reported in `AppendResult.skipped_keys`.
         """
+        ...
+
+    def append_in(
+        self, conn: sqlite3.Connection, records: Sequence[NewRecord],
+        expected: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        """`append` inside a `Database.transaction()` the caller holds: the records commit
+        or roll back with the rest of that transaction."""
+        ...
+
+    def has_key_in(self, conn: sqlite3.Connection, key: str) -> bool:
+        """Whether a record of the log carries `key`, inside the caller's transaction."""
         ...
 
     def read(
