@@ -38,8 +38,9 @@ def index_text(text: str) -> str:
 
     A rebuild indexes three texts of every event, so this is on the hot path: ASCII text
     returns at once, and the runs are found with one `split` rather than a callback per
-    run. (The index keeps its own copy of what it was given and deletes from that, so a
-    change here cannot corrupt it; bump `PROJECTION_VERSION` to reindex.)"""
+    run. The index keeps no copy of the texts: it deletes an event's old entry when given
+    back what this function made of the old texts, so any change to it must bump
+    `PROJECTION_VERSION` (a rebuild then reindexes everything with the new one)."""
     if text.isascii():
         return text
     parts = _CJK_RUNS.split(simplified(text))
