@@ -74,3 +74,14 @@ def test_bigram_index_finds_a_chinese_word_inside_a_longer_run():
     assert found("新工厂") == [1]
     assert found("景新") == []
     assert found("时代") == [2]
+
+
+def test_what_the_index_is_given_changes_only_with_the_projection_version():
+    """The full-text index is contentless: it deletes an event's old entry only when handed
+    back exactly what `index_text` gave it. Indexing text differently without a new
+    projection version (which rebuilds the index) would leave stale entries behind, so
+    this pins the two together: change one, change the other and this test."""
+    from timeline.storage.schema import PROJECTION_VERSION
+
+    assert (PROJECTION_VERSION, index_text("遠景動力宣布 AESC gigafactory")) == (
+        5, " 远景 景动 动力 力宣 宣布 布  AESC gigafactory")
