@@ -220,15 +220,15 @@ def _encode(new: NewRecord, position: int, version: int, prev_hash: str,
 
 
 def _rows(records: Sequence[NewRecord], last: tuple[int, str, str], versions: dict[str, int],
-          recorded_at: str, known_keys: set[str], written: list[Record], skipped: list[str]
-          ) -> Iterator[tuple[Any, ...]]:
+          recorded_at: str, known_keys: set[str]
+          ) -> tuple[list[tuple[Any, ...]], list[Record], list[str]]:
     """The rows of a batch after the `last` record, skipping keys already known or
-    repeated inside the batch (into `skipped`); the records they store go to `written`.
-
-    A generator, consumed by `executemany`: each record is encoded just before SQLite
-    stores it, while its bytes are still in the CPU's cache, and no list of rows is kept."""
+    repeated inside the batch; the records they store; the keys skipped."""
     position, prev_hash, _ = last
     seen = set(known_keys)
+    rows: list[tuple[Any, ...]] = []
+    written: list[Record] = []
+    skipped: list[str] = []
     for new in records:
         key = new.key
         if key is not None:
@@ -240,8 +240,9 @@ def _rows(records: Sequence[NewRecord], last: tuple[int, str, str], versions: di
         version = versions[new.stream] = versions[new.stream] + 1
         row, record = _encode(new, position, version, prev_hash, recorded_at)
         prev_hash = record.hash
+        rows.append(row)
         written.append(record)
-        yield row
+    return rows, written, skipped
 
 
 # The meta entry in which a record names what it is about (`NewRecord.refs`).
@@ -307,11 +308,9 @@ class SQLiteRecordStore:
         # Transaction time never runs backwards, so "known at T" is a prefix of the log.
         recorded_at = max(self.clock(), last[2])
         known = self._existing_keys(conn, {r.key for r in records if r.key is not None})
-        written: list[Record] = []
-        skipped: list[str] = []
         with gc_paused():
-            conn.executemany(_INSERT, _rows(records, last, versions, recorded_at, known,
-                                            written, skipped))
+            rows, written, skipped = _rows(records, last, versions, recorded_at, known)
+            conn.executemany(_INSERT, rows)
         return AppendResult(tuple(written), tuple(skipped))
 
     def _append_one(self, conn: sqlite3.Connection, new: NewRecord,
