@@ -15,21 +15,18 @@ and a summary line per figure says which.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
 from bench import append, pipeline, poll, rebuild, replay
-from bench.common import FULL_RECORDS, QUICK_RECORDS, Result
+from bench.common import FULL_RECORDS, QUICK_RECORDS, Result, arguments
 
 NAMES = ("append", "replay", "rebuild", "pipeline", "poll")
 
 
 def main(argv: list[str] | None = None) -> Result:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"small sizes ({QUICK_RECORDS:,} records), for the smoke test")
+    parser = arguments("python -m bench", __doc__,
+                       f"small sizes ({QUICK_RECORDS:,} records), for the smoke test")
     parser.add_argument("--records", type=int, default=None,
                         help=f"records in the replay/rebuild log (default {FULL_RECORDS:,}, "
                              "or TIMELINE_BENCH_RECORDS)")

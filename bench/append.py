@@ -28,7 +28,6 @@ round of each counts, so a busy machine disturbs the ratio as little as it can.
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
@@ -39,7 +38,7 @@ from timeline.dates import format_timestamp
 from timeline.records import NewRecord
 from timeline.storage.sqlite import CACHE_KIB, SQLiteDatabase, SQLiteRecordStore
 
-from bench.common import Result, human, out_dir, ratio_line, remove_db
+from bench.common import Result, arguments, human, out_dir, ratio_line, remove_db
 from bench.logdata import Generator
 
 BATCH = 1000
@@ -196,9 +195,7 @@ def run(single: int = 5000, batches: int = 50, rounds: int = ROUNDS, quiet: bool
 
 
 def main(argv: list[str] | None = None) -> Result:
-    parser = argparse.ArgumentParser(prog="python -m bench.append", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
+    parser = arguments("python -m bench.append", __doc__, "tiny sizes, for the smoke test")
     parser.add_argument("--single", type=int, help="records appended one by one (default 5000)")
     parser.add_argument("--batches", type=int, help="batches of 1000 (default 50)")
     parser.add_argument("--rounds", type=int, help=f"rounds; the best counts (default {ROUNDS})")

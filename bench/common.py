@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,15 @@ OUT = Path(os.environ.get("TIMELINE_BENCH_OUT", Path(__file__).resolve().parent 
 
 FULL_RECORDS = 1_000_000
 QUICK_RECORDS = 20_000
+
+
+def arguments(prog: str, doc: str | None, quick: str) -> argparse.ArgumentParser:
+    """The command line every benchmark starts from: its docstring as help, and `--quick`
+    (what the quick run does, in `quick`)."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=quick)
+    return parser
 
 
 def out_dir() -> Path:

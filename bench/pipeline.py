@@ -32,7 +32,6 @@ first (cold) round, and the poll's ratio.
 
 from __future__ import annotations
 
-import argparse
 import io
 import time
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from pathlib import Path
 
 import feedparser
 
-from bench.common import Result, human, out_dir, ratio_line, remove_db
+from bench.common import Result, arguments, human, out_dir, ratio_line, remove_db
 from bench.feeds_corpus import Feed, build_pipeline_corpus, companies, item_count
 from bench.feeds_server import serve
 from feeds.aliases import AliasIndex
@@ -215,9 +214,7 @@ def run(feeds: int = 20, items: int = 50, rounds: int = 11, poll_rounds: int = 3
 
 
 def main(argv: list[str] | None = None) -> Result:
-    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
+    parser = arguments("python -m bench.pipeline", __doc__, "tiny sizes, for the smoke test")
     parser.add_argument("--feeds", type=int, help="feeds (default 20)")
     parser.add_argument("--items", type=int, help="items per feed (default 50)")
     parser.add_argument("--rounds", type=int, help="rounds; the best counts (default 11)")

@@ -32,7 +32,6 @@ counts.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
 import time
@@ -42,7 +41,7 @@ from pathlib import Path
 import feedparser
 import httpx
 
-from bench.common import Result, human, out_dir, remove_db
+from bench.common import Result, arguments, human, out_dir, remove_db
 from bench.feeds_corpus import Feed, build_poll_corpus, companies, item_count
 from bench.feeds_server import serve
 from feeds.aliases import AliasIndex
@@ -191,9 +190,7 @@ def run(feeds: int = 500, items: int = 4, rounds: int = 2, quiet: bool = False) 
 
 
 def main(argv: list[str] | None = None) -> Result:
-    parser = argparse.ArgumentParser(prog="python -m bench.poll", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
+    parser = arguments("python -m bench.poll", __doc__, "tiny sizes, for the smoke test")
     parser.add_argument("--feeds", type=int, help="feeds (default 500)")
     parser.add_argument("--items", type=int, help="items per feed (default 4)")
     parser.add_argument("--rounds", type=int, help="rounds; the best counts (default 2)")

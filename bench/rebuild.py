@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import FULL_RECORDS, QUICK_RECORDS, Result, ratio_line, remove_db
+from bench.common import FULL_RECORDS, QUICK_RECORDS, Result, arguments, ratio_line, remove_db
 from bench.logdata import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,9 +200,7 @@ def run(records: int = FULL_RECORDS, quiet: bool = False) -> Result:
 
 
 def main(argv: list[str] | None = None) -> Result | None:
-    parser = argparse.ArgumentParser(prog="python -m bench.rebuild", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help=f"a log of {QUICK_RECORDS:,} records")
+    parser = arguments("python -m bench.rebuild", __doc__, f"a log of {QUICK_RECORDS:,} records")
     parser.add_argument("--records", type=int, help=f"records in the log (default {FULL_RECORDS:,})")
     parser.add_argument("--child-scan", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-rebuild", type=Path, help=argparse.SUPPRESS)

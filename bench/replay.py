@@ -20,7 +20,6 @@ faster run counts (which makes the ratio smaller, not larger).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sqlite3
@@ -33,7 +32,7 @@ from typing import Any
 from timeline.replay import LogView, Query, Replayer
 from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore
 
-from bench.common import FULL_RECORDS, QUICK_RECORDS, Result, ratio_line
+from bench.common import FULL_RECORDS, QUICK_RECORDS, Result, arguments, ratio_line
 from bench.logdata import build
 
 TARGET = 100.0
@@ -145,9 +144,7 @@ def _verify(store: SQLiteRecordStore, company: str, head: int, until_known: int,
 
 
 def main(argv: list[str] | None = None) -> Result:
-    parser = argparse.ArgumentParser(prog="python -m bench.replay", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help=f"a log of {QUICK_RECORDS:,} records")
+    parser = arguments("python -m bench.replay", __doc__, f"a log of {QUICK_RECORDS:,} records")
     parser.add_argument("--records", type=int, help=f"records in the log (default {FULL_RECORDS:,})")
     parser.add_argument("--companies", type=int, help="companies sampled (default 8; 3 quick)")
     args = parser.parse_args(argv)
