@@ -1,12 +1,9 @@
-"""What every benchmark shares: where files go, timing, and how figures are printed."""
+"""What every benchmark shares: its command line, where files go, how figures are printed."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +30,6 @@ def out_dir() -> Path:
 def remove_db(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-
-
-@contextmanager
-def stopwatch() -> Iterator[Callable[[], float]]:
-    start = time.perf_counter()
-    end: list[float] = []
-    yield lambda: (end[0] if end else time.perf_counter()) - start
-    end.append(time.perf_counter())
-
-
-def best_of(rounds: int, run: Callable[[], float]) -> float:
-    """The shortest of several runs: the least disturbed by the rest of the machine."""
-    return min(run() for _ in range(rounds))
 
 
 def ratio_line(name: str, ratio: float, target: str, ok: bool, what: str) -> str:

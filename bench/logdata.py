@@ -25,7 +25,6 @@ a feed poll uses, with a clock that moves forward a little per batch (two years 
 from __future__ import annotations
 
 import random
-import sqlite3
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -431,12 +430,3 @@ def build(records: int, path: Path | None = None, quiet: bool = False) -> Path:
     remove_db(partial)  # a clean close leaves no -wal/-shm; this is only in case
     return target
 
-
-def describe(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(path)
-    try:
-        kinds = dict(conn.execute("SELECT kind, count(*) FROM records GROUP BY kind").fetchall())
-        kinds["record_refs"] = conn.execute("SELECT count(*) FROM record_refs").fetchone()[0]
-        return kinds
-    finally:
-        conn.close()
