@@ -47,6 +47,18 @@ _IN_CHUNK = 500  # values per `IN (...)` list, well under SQLite's variable limi
 
 Clock = Callable[[], str]
 
+
+def _in_lists(values: list[str]) -> Iterator[tuple[list[str], str]]:
+    """`values` in chunks of `_IN_CHUNK`, each with the `?, ?, ...` of its `IN (...)`."""
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = values[start : start + _IN_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
+
+
+def _upto(until: int | None) -> int:
+    """The last position a read up to `until` takes (None: the whole log)."""
+    return until if until is not None else 2**62
+
 _EMPTY_LOG = (0, GENESIS_HASH, "")
 _STATE_OF_ONE = """
     SELECT (SELECT max(version) FROM records WHERE stream = ?1),
@@ -377,10 +389,9 @@ class SQLiteRecordStore:
         """The current version of each stream (0 for a new one)."""
         names = list(streams)
         versions = dict.fromkeys(names, 0)
-        for start in range(0, len(names), _IN_CHUNK):
-            chunk = names[start : start + _IN_CHUNK]
+        for chunk, marks in _in_lists(names):
             versions.update(conn.execute(
-                f"SELECT stream, max(version) FROM records WHERE stream IN ({','.join('?' * len(chunk))})"
+                f"SELECT stream, max(version) FROM records WHERE stream IN ({marks})"
                 " GROUP BY stream",
                 chunk,
             ).fetchall())
@@ -389,12 +400,10 @@ class SQLiteRecordStore:
     @staticmethod
     def _existing_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
         """Those of `keys` that some record of the log already carries."""
-        names = list(keys)
         found: set[str] = set()
-        for start in range(0, len(names), _IN_CHUNK):
-            chunk = names[start : start + _IN_CHUNK]
+        for chunk, marks in _in_lists(list(keys)):
             found.update(row[0] for row in conn.execute(
-                f"SELECT key FROM records WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT key FROM records WHERE key IN ({marks})", chunk
             ))
         return found
 
@@ -421,7 +430,7 @@ class SQLiteRecordStore:
     def read(
         self, after: int = 0, until: int | None = None, kinds: Iterable[str] | None = None
     ) -> Iterator[Record]:
-        limit = until if until is not None else 2**62
+        limit = _upto(until)
         sql = f"SELECT {_READ} FROM records WHERE position > ? AND position <= ?"
         params: list[Any] = [after, limit]
         if kinds is not None:
@@ -441,12 +450,11 @@ class SQLiteRecordStore:
 
     def read_streams(self, streams: Iterable[str], until: int | None = None) -> Iterator[Record]:
         names = sorted(set(streams))
-        limit = until if until is not None else 2**62
+        limit = _upto(until)
         found: list[Record] = []
-        for start in range(0, len(names), 500):
-            chunk = names[start : start + 500]
+        for chunk, marks in _in_lists(names):
             found.extend(self._paged(
-                f"SELECT {_READ} FROM records WHERE stream IN ({','.join('?' * len(chunk))})"
+                f"SELECT {_READ} FROM records WHERE stream IN ({marks})"
                 " AND position <= ?",
                 [*chunk, limit],
             ))
@@ -485,7 +493,7 @@ class SQLiteRecordStore:
         """How far `record_refs` may answer for a read up to `until`, and `until` itself.
 
         The index only ever grows, so the bound read here stays true for the whole read."""
-        limit = until if until is not None else 2**62
+        limit = _upto(until)
         return min(limit, self._indexed(self.db.conn)), limit
 
     def _tail(self, refs: list[str], after: int, until: int) -> Iterator[Record]:
@@ -500,7 +508,7 @@ class SQLiteRecordStore:
                 yield record
 
     def streams_with_prefix(self, prefix: str, until: int | None = None) -> Iterator[list[Record]]:
-        limit = until if until is not None else 2**62
+        limit = _upto(until)
         current: list[Record] = []
         for record in self._paged(
             f"SELECT {_READ} FROM records WHERE stream >= ? AND stream < ? "
