@@ -80,9 +80,6 @@ class Projection(Protocol):
     # transaction; again by `ensure_tables` if a rebuild was interrupted before it).
 
 
-_dumps = dumps
-
-
 class CompaniesProjection:
     """The company registry: current states and every alias key, for lookups."""
 
@@ -101,7 +98,7 @@ class CompaniesProjection:
                 "INSERT INTO companies (id, name, country, merged_into, state) VALUES (?,?,?,?,?)"
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, country = excluded.country,"
                 " merged_into = excluded.merged_into, state = excluded.state",
-                (company_id, state["name"], state["country"], state["merged_into"], _dumps(state)),
+                (company_id, state["name"], state["country"], state["merged_into"], dumps(state)),
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO company_aliases (key, alias, company) VALUES (?, ?, ?)",
@@ -242,7 +239,7 @@ class EventsProjection:
             state, before, rowid = event.state, event.before, event.rowid
             assert state is not None  # only folded events are kept
             # Version 1 is the reported record itself: the state is that record's.
-            stored = None if state["version"] == 1 else _dumps(state)
+            stored = None if state["version"] == 1 else dumps(state)
             rows.append((rowid, event_id, state["type"], state["date"], int(state["retracted"]),
                          stored))
             names = company_ids(state)

@@ -209,8 +209,6 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
         conn.execute(statement)
 
 
-_loads = loads
-
 # The payloads are bound as the UTF-8 bytes they were encoded to, and SQLite takes them as
 # text as they are: no round trip through a Python str for every record.
 _INSERT = (f"INSERT INTO records ({_COLUMNS}) "
@@ -265,12 +263,12 @@ def _refs_of(meta: str) -> list[str]:
     """The refs a record's stored meta names (most records name none: skip the decoding)."""
     if '"refs"' not in meta:
         return []
-    refs = _loads(meta).get(REFS)
+    refs = loads(meta).get(REFS)
     return [ref for ref in refs if isinstance(ref, str)] if isinstance(refs, list) else []
 
 
 def _row_to_record(row: tuple[Any, ...]) -> Record:
-    return Record(row[0], row[1], row[2], row[3], row[4], _loads(row[5]), _loads(row[6]),
+    return Record(row[0], row[1], row[2], row[3], row[4], loads(row[5]), loads(row[6]),
                   row[7], row[8], row[9])
 
 
