@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from timeline.jsontext import canonical
 
 GENESIS_HASH = "0" * 64
 
@@ -80,11 +79,6 @@ class AppendResult:
     @property
     def last_position(self) -> int | None:
         return self.written[-1].position if self.written else None
-
-
-def canonical_json(value: Any) -> str:
-    """The one serialisation that hashes are computed over: sorted keys, no spaces, UTF-8."""
-    return canonical(value)
 
 
 def chain_hash(

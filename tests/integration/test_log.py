@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from timeline.errors import ConcurrencyError, DatabaseBusy, InvalidField, StorageError
-from timeline.records import GENESIS_HASH, NewRecord, canonical_json, chain_hash
+from timeline.jsontext import canonical
+from timeline.records import GENESIS_HASH, NewRecord, chain_hash
 from timeline.storage import sqlite as sqlite_storage
 from timeline.storage.sqlite import SQLiteDatabase, SQLiteRecordStore
 
@@ -121,7 +122,7 @@ def test_each_hash_chains_to_the_previous_record(store):
     for record in store.read():
         assert record.hash == chain_hash(
             prev, record.position, record.stream, record.version, record.kind, record.schema,
-            canonical_json(record.data), canonical_json(record.meta), record.recorded_at,
+            canonical(record.data), canonical(record.meta), record.recorded_at,
             record.key)
         prev = record.hash
     assert store.verify() == (3, None, None)

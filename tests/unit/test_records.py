@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timeline.errors import InvalidField
-from timeline.records import GENESIS_HASH, canonical_json, chain_hash
+from timeline.jsontext import canonical
+from timeline.records import GENESIS_HASH, chain_hash
 
 ARGS = dict(position=1, stream="event-ev-1", version=1, kind="event.reported", schema=2,
             data_json='{"a":1}', meta_json="{}", recorded_at="2024-01-01T00:00:00.000000Z",
@@ -20,7 +21,7 @@ ARGS = dict(position=1, stream="event-ev-1", version=1, kind="event.reported", s
 
 
 def test_canonical_json_sorts_keys_drops_spaces_and_keeps_unicode():
-    assert canonical_json({"b": 1, "a": ["远景", 2.5]}) == '{"a":["远景",2.5],"b":1}'
+    assert canonical({"b": 1, "a": ["远景", 2.5]}) == '{"a":["远景",2.5],"b":1}'
 
 
 def test_the_hash_is_sha256_of_the_previous_hash_and_the_canonical_record():
@@ -68,7 +69,7 @@ json_values = st.recursive(
        data=json_values)
 def test_the_hash_of_any_record_follows_the_designed_definition(
         position, stream, version, kind, schema, recorded_at, key, data):
-    data_json = canonical_json(data)
+    data_json = canonical(data)
     args = (GENESIS_HASH, position, stream, version, kind, schema, data_json, "{}",
             recorded_at, key)
     assert chain_hash(*args) == _reference_hash(*args)
@@ -77,13 +78,13 @@ def test_the_hash_of_any_record_follows_the_designed_definition(
 @settings(max_examples=200, deadline=None)
 @given(value=json_values)
 def test_canonical_json_is_sorted_compact_unicode_json_that_reads_back_as_the_value(value):
-    text = canonical_json(value)
+    text = canonical(value)
     assert json.loads(text) == value
     # Apart from how a float is spelt (6.1e-05 or 0.000061: both exact), it is the
     # standard library's sorted, compact, unescaped text.
     assert _without_floats(text) == _without_floats(json.dumps(
         value, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
-    assert canonical_json(json.loads(text)) == text
+    assert canonical(json.loads(text)) == text
 
 
 def _without_floats(text: str) -> str:
@@ -94,14 +95,14 @@ def _without_floats(text: str) -> str:
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), [1.0, {"x": -float("inf")}]])
 def test_canonical_json_refuses_nan_and_infinity_instead_of_writing_null(value):
     with pytest.raises(InvalidField, match="NaN and infinity"):
-        canonical_json({"value": value, "other": None})
+        canonical({"value": value, "other": None})
 
 
 @pytest.mark.parametrize("value", [datetime(2024, 1, 1), object(), {(1, 2): "tuple key"}])
 def test_canonical_json_refuses_what_json_cannot_say_rather_than_converting_it(value):
     with pytest.raises(InvalidField, match="cannot be stored as JSON"):
-        canonical_json({"value": value})
+        canonical({"value": value})
 
 
 def test_integers_beyond_64_bits_are_kept_exactly():
-    assert canonical_json({"n": 2**70}) == '{"n":1180591620717411303424}'
+    assert canonical({"n": 2**70}) == '{"n":1180591620717411303424}'
