@@ -13,6 +13,7 @@ from pathlib import Path
 
 from timeline.commands import Curation
 from timeline.config import Settings, load_settings
+from timeline.errors import DatabaseUnusable
 from timeline.items import ItemsProjection
 from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
 from timeline.queries import LiveQueries
@@ -68,9 +69,15 @@ def database_path(settings: Settings, explicit: str | None) -> Path:
 
 
 def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = "cli",
-              clock: Clock | None = None, settings: Settings | None = None) -> App:
+              clock: Clock | None = None, settings: Settings | None = None,
+              create: bool = True) -> App:
+    """Wire the app; with `create=False` a database that does not exist yet is refused
+    rather than created (a mistyped --db would otherwise read as an empty timeline)."""
     settings = settings or load_settings(config_path(config))
-    database = SQLiteDatabase(database_path(settings, db))
+    path = database_path(settings, db)
+    if not create and str(path) != ":memory:" and not path.exists():
+        raise DatabaseUnusable(str(path), "does not exist; create it with `timeline init`")
+    database = SQLiteDatabase(path)
     try:
         store = SQLiteRecordStore(database, clock=clock)
         runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection(), ReviewProjection(),
@@ -87,9 +94,9 @@ def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = 
 
 
 def open_app(config: str | None = None, db: str | None = None, *, actor: str = "cli",
-             clock: Clock | None = None) -> App:
+             clock: Clock | None = None, create: bool = True) -> App:
     """Bootstrap and make sure the database is initialised (idempotent, cheap)."""
-    app = bootstrap(config, db, actor=actor, clock=clock)
+    app = bootstrap(config, db, actor=actor, clock=clock, create=create)
     try:
         if app.db.log_version() == 0 or not app.db.table_exists("events"):
             app.init()

@@ -89,6 +89,15 @@ class DocumentError(InputError):
     default = "the document could not be imported"
 
 
+class DatabaseUnusable(InputError):
+    """The database named (by --db, TIMELINE_DB or [storage] path) cannot be used."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        super().__init__(f"db: {path!r} {problem}; check --db, TIMELINE_DB and the "
+                         "[storage] path of the config")
+
+
 class StorageError(TimelineError):
     """The database refused or failed an operation."""
 

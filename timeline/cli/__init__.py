@@ -25,7 +25,8 @@ class Context:
     @property
     def app(self) -> App:
         if self._app is None:
-            self._app = open_app(self.config, self.db)
+            # Only `init` creates a database; every other command needs one that exists.
+            self._app = open_app(self.config, self.db, create=False)
         return self._app
 
     def close(self) -> None:

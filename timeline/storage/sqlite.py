@@ -22,6 +22,7 @@ from timeline.errors import (
     AppendOnlyViolation,
     ConcurrencyError,
     DatabaseBusy,
+    DatabaseUnusable,
     SchemaTooNew,
     StorageError,
 )
@@ -116,8 +117,12 @@ class SQLiteDatabase:
             self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0,
                                         check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the database {str(path)!r}: {exc}") from exc
-        self.conn.execute("PRAGMA journal_mode=WAL")
+            raise DatabaseUnusable(str(path), f"cannot be opened ({exc})") from exc
+        try:
+            self.conn.execute("PRAGMA journal_mode=WAL")  # the first read of the file
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise DatabaseUnusable(str(path), f"is not a timeline database ({exc})") from exc
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
         self.conn.execute("PRAGMA foreign_keys=ON")
