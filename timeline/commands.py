@@ -102,28 +102,44 @@ class Timeline:
                 raise DuplicateCompany(name, owner)
 
     def register_company(self, spec: co.CompanySpec) -> AppendResult:
-        """Register a company; registering the same id again appends nothing."""
+        """Register a company; registering the same id again appends nothing, and
+        registering it with other details is refused (renames and aliases have their own
+        commands, which keep the history)."""
+        state = self.queries.company(spec.id)
+        if state is not None:
+            _refuse_other_details(state, spec)
         self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
-        record = NewRecord(
+        return self.append([self._registration(spec)])
+
+    def _registration(self, spec: co.CompanySpec) -> NewRecord:
+        return NewRecord(
             stream=co.stream_of(spec.id), kind=co.REGISTERED,
             data=spec.model_dump(exclude_none=True), meta=self.meta(),
             key=f"company:{spec.id}:registered", refs=(spec.id,),
         )
-        return self.append([record])
+
+    def _new_alias(self, company_id: str, alias: str) -> NewRecord:
+        return NewRecord(
+            stream=co.stream_of(company_id), kind=co.ALIASED, data={"alias": alias},
+            meta=self.meta(), key=f"company:{company_id}:alias:{co.lookup_key(alias)}",
+            refs=(company_id,),
+        )
 
     def sync_companies(self, specs: Sequence[co.CompanySpec]) -> int:
-        """Make the registry hold every company of config.toml; idempotent."""
-        appended = 0
+        """Make the registry hold every company of config.toml; idempotent, and all or
+        nothing: every name is checked before one batch appends what is missing."""
+        records: list[NewRecord] = []
         for spec in specs:
             state = self.queries.company(spec.id)
             if state is None:
-                appended += len(self.register_company(spec).written)
+                self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
+                records.append(self._registration(spec))
                 continue
             known = {co.lookup_key(n) for n in co.names_of(state)}
             for alias in spec.aliases:
-                if co.lookup_key(alias) not in known:
-                    appended += len(self.add_alias(spec.id, alias).written)
-        return appended
+                if co.lookup_key(alias) not in known and self._alias_is_new(spec.id, alias):
+                    records.append(self._new_alias(spec.id, alias))
+        return len(self.append(records).written) if records else 0
 
     def company_id(self, text: str) -> str:
         return self.queries.resolve_company(text)
@@ -133,22 +149,28 @@ class Timeline:
         alias = alias.strip()
         if not alias:
             raise InvalidField("alias", "must not be empty")
+        if not self._alias_is_new(company_id, alias):
+            return AppendResult((), (f"company:{company_id}:alias:{co.lookup_key(alias)}",))
+        return self.append([self._new_alias(company_id, alias)])
+
+    def _alias_is_new(self, company_id: str, alias: str) -> bool:
+        """Whether `alias` is free (True) or already the company's own (False); an alias
+        of another company is refused."""
         owner = self.queries.find_company(alias)
-        if owner is not None:
-            if self.queries.registry().survivor(owner) == company_id:
-                return AppendResult((), (f"company:{company_id}:alias:{co.lookup_key(alias)}",))
-            raise DuplicateCompany(alias, owner)
-        return self.append([NewRecord(
-            stream=co.stream_of(company_id), kind=co.ALIASED, data={"alias": alias},
-            meta=self.meta(), key=f"company:{company_id}:alias:{co.lookup_key(alias)}",
-            refs=(company_id,),
-        )])
+        if owner is None:
+            return True
+        if self.queries.registry().survivor(owner) == company_id:
+            return False
+        raise DuplicateCompany(alias, owner)
 
     def rename_company(self, company: str, name: str) -> AppendResult:
         company_id = self.company_id(company)
         name = name.strip()
         if not name:
             raise InvalidField("name", "must not be empty")
+        state = self.queries.company(company_id)
+        if state is not None and state["name"] == name:
+            raise InvalidField("name", f"{company_id!r} is already called {name!r}; nothing to rename")
         self._check_names_free(company_id, [name])
         version = self.store.stream_version(co.stream_of(company_id))
         return self.append([NewRecord(
@@ -235,6 +257,9 @@ class Timeline:
             changes["companies"] = self.resolve_companies(etype, companies)
         if not changes:
             raise InvalidField("field", "nothing to correct; give --field NAME=VALUE or --company")
+        changes = _what_changes(state, changes)
+        if not changes:
+            raise InvalidField("field", f"nothing to correct: {event_id} already says so")
         refs = tuple(c["company"] for c in changes.get("companies", []))
         stream = ev.stream_of(event_id)
         return self.append([NewRecord(
@@ -286,6 +311,40 @@ def field_changes(etype: ev.EventType, given: Sequence[tuple[str, str]],
     if amounts:
         changes["amounts"] = amounts
     return changes
+
+
+def _refuse_other_details(state: dict[str, Any], spec: co.CompanySpec) -> None:
+    """A registration of a company already registered must say what the registry says."""
+    company = spec.id
+    if spec.name != state["name"]:
+        raise InvalidField("name", f"{company!r} is already registered as {state['name']!r}; "
+                           "change its name with `timeline companies rename`")
+    if spec.country is not None and spec.country != state.get("country"):
+        raise InvalidField("country", f"{company!r} is already registered with country "
+                           f"{state.get('country')!r}, not {spec.country!r}")
+    known = {co.lookup_key(name) for name in co.names_of(state)}
+    if new := [alias for alias in spec.aliases if co.lookup_key(alias) not in known]:
+        raise InvalidField("alias", f"{company!r} is already registered; add {', '.join(map(repr, new))} "
+                           "with `timeline companies alias`")
+
+
+def _what_changes(state: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The part of a correction that differs from the event as it stands: a correction
+    that changes nothing would only add a record saying so."""
+    kept: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in ("fields", "location"):
+            differs = {k: v for k, v in value.items() if state[name].get(k) != v}
+            if differs:
+                kept[name] = differs
+        elif name == "date_note":
+            continue  # goes with the date
+        elif name == "date":
+            if (value, changes.get("date_note")) != (state["date"], state.get("date_note")):
+                kept.update(date=value, date_note=changes.get("date_note"))
+        elif state.get(name) != value:
+            kept[name] = value
+    return kept
 
 
 def _location_value(name: str, value: str) -> str:

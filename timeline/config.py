@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from timeline.companies import CompanySpec
+from timeline.companies import CompanySpec, lookup_key
 from timeline.errors import ConfigError
 
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
@@ -143,6 +143,7 @@ class Settings(Section):
     @classmethod
     def _unique_companies(cls, companies: list[CompanySpec]) -> list[CompanySpec]:
         _refuse_repeats("company ids", [c.id for c in companies])
+        _refuse_shared_names(companies)
         return companies
 
 
@@ -150,6 +151,18 @@ def _refuse_repeats(what: str, values: list[str]) -> None:
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
         raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
+
+
+def _refuse_shared_names(companies: list[CompanySpec]) -> None:
+    """A name (id, name or alias, compared as lookups compare them) may belong to one
+    company only: `init` would otherwise register the first and refuse the second."""
+    owners: dict[str, str] = {}
+    for company in companies:
+        for name in dict.fromkeys([company.id, company.name, *company.aliases]):
+            owner = owners.setdefault(lookup_key(name), company.id)
+            if owner != company.id:
+                raise ValueError(f"{name!r} names both {owner!r} and {company.id!r}; "
+                                 "a name may belong to one company only")
 
 
 def _where(error: Any) -> str:

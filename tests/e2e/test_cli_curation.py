@@ -122,6 +122,8 @@ def test_correct_records_the_change_and_the_reason(cli: Cli):
     (["correct", "{id}", "--field", "jobs=3", "--reason", "r"], "jobs:", "no field 'jobs'"),
     (["correct", "{id}", "--company", "aesc:operator", "--reason", "r"], "company:", "'operator'"),
     (["correct", "{id}", "--reason", "r"], "field:", "nothing to correct"),
+    (["correct", "{id}", "--field", "stake_pct=80", "--field", "date=2018-08", "--reason", "r"],
+     "field:", "nothing to correct: ev-"),
     (["correct", "{id}", "--field", "title=x", "--reason", " "], "reason:", "say why"),
 ])
 def test_bad_corrections_and_retractions_exit_2_and_append_nothing(cli: Cli, args, field, problem):
@@ -131,6 +133,15 @@ def test_bad_corrections_and_retractions_exit_2_and_append_nothing(cli: Cli, arg
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert field in result.stderr and problem in result.stderr
     assert cli.records() == before
+
+
+def test_a_correction_records_only_what_it_changes(cli: Cli):
+    event_id = cli(*ACQUISITION).last_word
+    result = cli("correct", event_id, "--field", "stake_pct=80", "--field", "status=completed",
+                 "--reason", "closed")
+    assert result.exit_code == 0, result.stderr
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert event["corrections"][0]["changes"] == ["status"]
 
 
 def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: Cli):
@@ -149,6 +160,7 @@ def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: 
     ('\n[storage]\npaht = "x.db"\n', "storage"),
     ('\n[[companies]]\nid = "Bad Id"\nname = "x"\n', "companies.5.id"),
     ('\n[[companies]]\nid = "aesc"\nname = "again"\n', "companies"),
+    ('\n[[companies]]\nid = "aesc-uk"\nname = "AESC UK"\naliases = ["ａｅｓｃ"]\n', "companies"),
     ('\n[[feeds]]\nname = "f"\nurl = "x"\ninterval = "often"\n', "feeds.0.interval"),
     ('\n[digest\nweekday = "mon"\n', "not valid TOML"),
 ])
@@ -165,6 +177,25 @@ def test_a_broken_config_exits_2_naming_the_key(tmp_path, extra, key):
     assert not (tmp_path / "x.db").exists() or record_count(tmp_path / "x.db") == 0
 
 
+def test_init_appends_nothing_when_one_config_company_cannot_be_registered(tmp_path):
+    config = write_config(tmp_path)
+    db = tmp_path / "timeline.db"
+    assert run_main(["--config", str(config), "init"]).exit_code == 0
+    assert run_main(["--config", str(config), "companies", "add", "lges", "--name", "LGES",
+                     "--alias", "LG新能源"]).exit_code == 0
+    before = record_count(db)
+    # A new company and a new alias that are fine, then an alias another company holds.
+    config.write_text(config.read_text(encoding="utf-8").replace('aliases = ["宁德时代"]', (
+        'aliases = ["宁德时代", "Contemporary Amperex"]')) + (
+        '\n[[companies]]\nid = "sk-on"\nname = "SK On"\n'
+        '\n[[companies]]\nid = "lg-chem"\nname = "LG Chem"\naliases = ["LG新能源"]\n'),
+        encoding="utf-8")
+    result = run_main(["--config", str(config), "init"])
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "'LG新能源' is already taken by company 'lges'" in result.stderr
+    assert record_count(db) == before
+
+
 def test_a_missing_config_file_exits_2(tmp_path):
     result = run_main(["--config", str(tmp_path / "nope.toml"), "init"])
     assert result.exit_code == 2 and "does not exist" in result.stderr
@@ -177,6 +208,14 @@ def test_companies_add_alias_rename_and_list(cli: Cli):
     assert added.exit_code == 0, added.stderr
     assert cli("companies", "add", "lges", "--name", "LG Energy Solution").stdout.startswith(
         "lges was already registered; nothing changed.")
+    for other, field in ((["--name", "LG Chem"], "name:"), (["--name", "LG Energy Solution",
+                         "--country", "US"], "country:"), (["--name", "LG Energy Solution",
+                         "--alias", "LGE"], "companies alias")):
+        refused = cli("companies", "add", "lges", *other)
+        assert refused.exit_code == 2 and field in refused.stderr, (other, refused.stderr)
+    renamed_to_itself = cli("companies", "rename", "lges", "LG Energy Solution")
+    assert renamed_to_itself.exit_code == 2
+    assert "already called 'LG Energy Solution'" in renamed_to_itself.stderr
     assert cli("companies", "alias", "ｌｇｅｓ", "LG에너지솔루션").exit_code == 0
     assert cli("companies", "rename", "lges", "LG Energy").exit_code == 0
     assert cli.records() == before + 3
