@@ -3,6 +3,8 @@ command with an example (after sqlite-utils' test_commands_have_help)."""
 
 from __future__ import annotations
 
+import inspect
+
 import click
 import pytest
 
@@ -16,6 +18,21 @@ def _walk(group: click.Group, path: tuple[str, ...] = ()):
         yield (*path, name), command
         if isinstance(command, click.Group):
             yield from _walk(command, (*path, name))
+
+
+def _kept_as_written(help_text: str) -> list[str]:
+    """The lines of the help's `\\b` blocks (examples, tables), which click must print
+    as they are written rather than rewrap."""
+    kept: list[str] = []
+    keeping = False
+    for line in inspect.cleandoc(help_text).splitlines():
+        if line.strip() == "\b":
+            keeping = True
+        elif not line.strip():
+            keeping = False
+        elif keeping:
+            kept.append(line.strip())
+    return kept
 
 
 COMMANDS = list(_walk(cli))
@@ -42,6 +59,9 @@ def test_every_command_has_help_with_an_example_and_every_option_has_help(path, 
     result = run_main([*path, "--help"])
     assert result.exit_code == 0
     assert "Usage: timeline" in result.stdout
+    shown = {line.strip() for line in result.stdout.splitlines()}
+    rewrapped = [line for line in _kept_as_written(command.help) if line not in shown]
+    assert not rewrapped, f"`timeline {' '.join(path)} --help` rewraps {rewrapped}"
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.opts[-1] in result.stdout

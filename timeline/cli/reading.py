@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from typing import Any
 
 import click
@@ -24,6 +25,13 @@ _REPLAY_HELP = """
 --known-at T   what this log knew at T: records up to T only; later corrections
                and retractions are not applied.
 """
+
+
+def _with_replay_help(command: click.Command) -> None:
+    """Put the explanation of the two replay options where the help says `{replay}`,
+    indented as the docstring around it is (click dedents the whole text at once)."""
+    block = "\n" + textwrap.indent(_REPLAY_HELP.strip("\n"), "    ") + "\n"  # paragraphs
+    command.help = (command.help or "").replace("    {replay}", block)
 
 
 def replay_options(function: Any) -> Any:
@@ -84,7 +92,7 @@ def show(ctx: Context, company: str, as_of: str | None, known_at: str | None,
     emit_events(events, fmt, empty=f"No events for {company}.")
 
 
-show.help = (show.help or "").replace("{replay}", _REPLAY_HELP)
+_with_replay_help(show)
 
 
 @cli.command("events")
@@ -122,7 +130,7 @@ def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_
     emit_events(_events(ctx, query, as_of, known_at, company_id), fmt)
 
 
-list_events.help = (list_events.help or "").replace("{replay}", _REPLAY_HELP)
+_with_replay_help(list_events)
 
 
 @cli.command()
