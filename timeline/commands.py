@@ -62,6 +62,11 @@ def parse_field_option(option: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+def parse_source_option(url: str) -> dict[str, Any]:
+    """`--source URL`: a source of which only the address is known."""
+    return {"url": ev.check_source_url(url), "published": None, "quote": None}
+
+
 def parse_company_option(option: str) -> tuple[str, str | None]:
     """`ID[:ROLE]`; the part after the last colon is a role."""
     company, sep, role = option.rpartition(":")

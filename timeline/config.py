@@ -11,12 +11,15 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from timeline.companies import CompanySpec, lookup_key
 from timeline.errors import ConfigError
 
+# An address mail can be sent to: something, one @, a domain with a dot; no spaces.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -90,6 +93,23 @@ class SubscriberSettings(Section):
     keywords: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
     language: Literal["en", "zh"] = "en"
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not an email address such as analyst@example.org")
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin or "
+                             "Asia/Shanghai") from None
+        return value
 
 
 class DigestSettings(Section):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -164,6 +165,14 @@ def event_type(name: str) -> EventType:
         return EVENT_TYPES[name]
     except KeyError:
         raise UnknownType(name, sorted(EVENT_TYPES)) from None
+
+
+def check_source_url(url: str, field: str = "source") -> str:
+    """A source is evidence a reader must be able to open: an absolute http(s) address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InvalidField(field, f"{url!r} is not an http(s) URL such as https://example.org/news/1")
+    return url.strip()
 
 
 def stream_of(event_id: str) -> str:

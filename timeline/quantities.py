@@ -166,6 +166,8 @@ def parse_capacity(text: str, field: str = "capacity_gwh") -> float:
     match = CAPACITY_PATTERN.fullmatch(raw)
     if match is not None:
         return capacity_from_match(match)
+    if raw.startswith("-") and CAPACITY_PATTERN.fullmatch(raw[1:].strip()):
+        raise InvalidField(field, f"{text} is negative; a capacity is at least 0")
     return parse_number(raw, field, minimum=0.0)
 
 

@@ -18,7 +18,6 @@ import math
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -350,7 +349,7 @@ def _source(item: Any, names: dict[str, str]) -> EventSource:
         if key in source:
             source[key] = _text({name: source[key]}, name)
     if "url" in source:
-        _check_url(source["url"], names["url"])
+        ev.check_source_url(source["url"], names["url"])
     if "published" in source:
         source["published"] = _published(source["published"], names["published"])
     return EventSource.model_validate(source)
@@ -362,9 +361,3 @@ def _published(text: str, field: str) -> str:
         day = parse_date(text, field)
         return f"{day}T00:00:00Z"
     return iso_utc(parse_datetime(text, field))
-
-
-def _check_url(url: str, field: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise InvalidField(field, f"{url!r} is not an http(s) URL")

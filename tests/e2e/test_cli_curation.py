@@ -74,7 +74,15 @@ BAD_ADDS = [
     (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
       "--field", "capacity_gwh=-5"], "capacity_gwh:", "negative"),
     (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--field", "capacity_gwh=-5GWh"], "capacity_gwh:", "negative"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
       "--field", "amount=lots"], "amount:", "not an amount of money"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t", "--source", ""],
+     "source:", "is not an http(s) URL"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--source", "notaurl"], "source:", "'notaurl' is not an http(s) URL"),
+    (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
+      "--source", "ftp://example.org/a"], "source:", "is not an http(s) URL"),
     (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
       "--field", "investment=12 bananas"], "investment:", "not an amount of money"),
     (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
@@ -163,6 +171,9 @@ def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: 
     ('\n[[companies]]\nid = "aesc-uk"\nname = "AESC UK"\naliases = ["ａｅｓｃ"]\n', "companies"),
     ('\n[[feeds]]\nname = "f"\nurl = "x"\ninterval = "often"\n', "feeds.0.interval"),
     ('\n[digest\nweekday = "mon"\n', "not valid TOML"),
+    ('\n[[subscribers]]\nemail = "nope"\n', "subscribers.0.email"),
+    ('\n[[subscribers]]\nemail = "a@example.org"\ntimezone = "Mars/Olympus"\n',
+     "subscribers.0.timezone"),
 ])
 def test_a_broken_config_exits_2_naming_the_key(tmp_path, extra, key):
     config = tmp_path / "broken.toml"

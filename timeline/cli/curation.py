@@ -7,7 +7,12 @@ import click
 from timeline.bootstrap import bootstrap
 from timeline.cli import Context, cli, pass_context
 from timeline.cli.output import dumps, format_option
-from timeline.commands import EventInput, parse_company_option, parse_field_option
+from timeline.commands import (
+    EventInput,
+    parse_company_option,
+    parse_field_option,
+    parse_source_option,
+)
 from timeline.companies import CompanySpec
 from timeline.errors import InvalidField
 from timeline.events import EVENT_TYPES
@@ -64,7 +69,7 @@ def add(ctx: Context, type_: str, companies: tuple[str, ...], date_: str, title:
     draft = EventInput(
         type=type_, companies=[parse_company_option(c) for c in companies], date=date_,
         title=title, fields=[parse_field_option(f) for f in fields],
-        sources=[{"url": url, "published": None, "quote": None} for url in sources],
+        sources=[parse_source_option(url) for url in sources],
     )
     event_id = ctx.app.timeline.add_event(draft)
     click.echo(f"Added {type_} {event_id}")
