@@ -34,7 +34,6 @@ from timeline.records import AppendResult, NewRecord
 from timeline.storage import Database, RecordStore
 from timeline.upcasting import current_schema, upcast
 
-_COUNTRY_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 @dataclass
@@ -355,10 +354,11 @@ def _what_changes(state: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
 def _location_value(name: str, value: str) -> str:
     value = value.strip()
     if name == "country":
-        value = value.upper()
-        if len(value) != 2 or not set(value) <= _COUNTRY_CHARS:
-            raise InvalidField("country", f"{value!r} is not a two-letter ISO 3166 code such as CN or GB")
-    elif not value:
+        try:
+            return co.country_code(value)
+        except ValueError as exc:
+            raise InvalidField("country", str(exc)) from None
+    if not value:
         raise InvalidField(name, "must not be empty")
     return value
 

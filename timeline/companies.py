@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from timeline.chinese import simplified
 from timeline.records import Record
@@ -24,7 +24,30 @@ RENAMED = "company.renamed"
 MERGED = "company.merged"
 COMPANY_KINDS = (REGISTERED, ALIASED, RENAMED, MERGED)
 
-CompanyId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+_COMPANY_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _company_id(value: str) -> str:
+    if not _COMPANY_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a company id: lowercase letters, digits, - and _, "
+                         "starting with a letter or digit, at most 64 (e.g. catl, lg-energy)")
+    return value
+
+
+CompanyId = Annotated[str, AfterValidator(_company_id)]
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def country_code(value: str) -> str:
+    """An ISO 3166 alpha-2 code, in capitals."""
+    code = value.strip().upper()
+    if not _COUNTRY.fullmatch(code):
+        raise ValueError(f"{value!r} is not a two-letter ISO 3166 code such as CN or GB")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(country_code)]
 
 _SPACES = re.compile(r"\s+")
 
@@ -39,7 +62,7 @@ class CompanySpec(BaseModel):
     aliases: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
         default_factory=list
     )
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    country: CountryCode | None = None
 
 
 def lookup_key(text: str) -> str:

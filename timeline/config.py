@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from timeline.companies import CompanySpec, lookup_key
-from timeline.errors import ConfigError
+from timeline.errors import ConfigError, validation_message
 
 # An address mail can be sent to: something, one @, a domain with a dot; no spaces.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
@@ -206,7 +206,7 @@ def load_settings(path: str | Path | None) -> Settings:
         return Settings.model_validate({**raw, "base_dir": file.resolve().parent})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(f"config: {file}: {_where(first)}: {first['msg']}") from None
+        raise ConfigError(f"config: {file}: {_where(first)}: {validation_message(first)}") from None
 
 
 def smtp_password() -> str | None:

@@ -8,6 +8,9 @@ written), everything else means "the system could not do it" (exit 1).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class TimelineError(Exception):
     """Root of every error timeline raises on purpose."""
@@ -26,6 +29,18 @@ class InputError(TimelineError):
     """The request itself is wrong; nothing was written. Exit status 2."""
 
     default = "invalid input"
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a message: our validators' own words as they were written
+    (without pydantic's "Value error, "), pydantic's with the value that was given."""
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    message = str(error.get("msg", "is invalid"))
+    value = error.get("input")
+    if value is None or isinstance(value, (dict, list)):
+        return message
+    return f"{message} (got {value!r})"
 
 
 class InvalidField(InputError):

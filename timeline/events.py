@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from timeline.dates import PartialDate, parse_date
-from timeline.errors import InvalidField, UnknownType
+from timeline.errors import InvalidField, UnknownType, validation_message
 from timeline.quantities import Amount, parse_capacity, parse_money, parse_number
 from timeline.records import Record
 
@@ -243,11 +243,9 @@ def validate_typed_fields(etype: EventType, fields: dict[str, Any]) -> dict[str,
 
 
 def _pydantic_message(error: Any) -> str:
-    message = str(error.get("msg", "is invalid"))
-    value = error.get("input")
     if error.get("type") == "extra_forbidden":
         return "is not a field of this type"
-    return f"{message} (got {value!r})" if value is not None and not isinstance(value, dict) else message
+    return validation_message(error)
 
 
 def reported_payload(payload: dict[str, Any]) -> dict[str, Any]:

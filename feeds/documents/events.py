@@ -26,7 +26,7 @@ from feeds.documents.models import CompanyRole, EventRow, EventSource
 from feeds.documents.source import iso_utc
 from timeline import events as ev
 from timeline.dates import PartialDate, parse_date, parse_datetime
-from timeline.errors import InvalidField
+from timeline.errors import InvalidField, validation_message
 from timeline.quantities import Amount, parse_capacity, parse_money
 
 # Keys of the common fields; typed fields of the row's type come on top.
@@ -275,7 +275,7 @@ def _money(item: Any, key: str) -> Amount:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join([key, *(str(p) for p in first["loc"])])
-            raise InvalidField(where, f"{first['msg']} (got {first.get('input')!r})") from None
+            raise InvalidField(where, validation_message(first)) from None
     raise InvalidField(key, f"{item!r} is not an amount; write '350000000 GBP' or "
                             "{\"value\": 350000000, \"currency\": \"GBP\"}")
 

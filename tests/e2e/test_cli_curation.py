@@ -20,11 +20,11 @@ def test_init_registers_the_config_companies_once(tmp_path):
     db = tmp_path / "fresh.db"
     first = run_main(["--config", str(config), "--db", str(db), "init"])
     assert first.exit_code == 0, first.stderr
-    assert f"({len(COMPANY_IDS)} records appended)" in first.stdout
+    assert f"({len(COMPANY_IDS)} appended)" in first.stdout
     assert record_count(db) == len(COMPANY_IDS)
     second = run_main(["--config", str(config), "--db", str(db), "init"])
     assert second.exit_code == 0
-    assert "(0 records appended)" in second.stdout
+    assert "(0 appended)" in second.stdout
     assert record_count(db) == len(COMPANY_IDS)
 
 

@@ -14,7 +14,7 @@ from timeline.commands import (
     parse_source_option,
 )
 from timeline.companies import CompanySpec
-from timeline.errors import InvalidField
+from timeline.errors import InvalidField, validation_message
 from timeline.events import EVENT_TYPES
 
 _TYPES_HELP = ", ".join(EVENT_TYPES)
@@ -37,7 +37,7 @@ def init(ctx: Context) -> None:
     try:
         appended = app.init()
         click.echo(f"Database {app.db.path} ready: {app.store.head()} records, "
-                   f"{len(app.queries.companies())} companies ({appended} records appended).")
+                   f"{len(app.queries.companies())} companies ({appended} appended).")
     finally:
         app.close()
 
@@ -173,10 +173,10 @@ def add_company(ctx: Context, company_id: str, name: str, aliases: tuple[str, ..
 
     try:
         spec = CompanySpec(id=company_id, name=name, aliases=list(aliases),
-                           country=country.upper() if country else None)
+                           country=country)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InvalidField(".".join(str(p) for p in first["loc"]), first["msg"]) from None
+        raise InvalidField(".".join(str(p) for p in first["loc"]), validation_message(first)) from None
     result = ctx.app.timeline.register_company(spec)
     if result.written:
         click.echo(f"Registered {company_id}")
