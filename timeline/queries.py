@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from timeline.companies import lookup_key
-from timeline.errors import UnknownCompany
+from timeline.errors import InvalidField, UnknownCompany
 from timeline.jsontext import loads
 from timeline.projections import EVENT_STATE_COLUMNS, EVENTS_WITH_RECORDS, event_state
 from timeline.replay import Query, Registry, select
@@ -91,7 +91,7 @@ class LiveQueries:
     def search(self, text: str, limit: int = 50, include_retracted: bool = False) -> list[dict[str, Any]]:
         expression = match_query(text)
         if expression is None:
-            return []
+            raise InvalidField("query", f"{text!r} has no word to search for")
         rows = self.conn.execute(
             f"SELECT {EVENT_STATE_COLUMNS} FROM events_fts f JOIN events e ON e.rowid = f.rowid "
             "JOIN records r ON r.position = e.rowid "

@@ -127,6 +127,9 @@ def test_known_at_shows_what_the_log_knew_then(cli: Cli, history, command):
     (["events", "--type", "merger"], "type:"),
     (["events", "--company", "nobody"], "company:"),
     (["show", "nobody"], "company:"),
+    (["events", "--from", "2022", "--to", "2020"], "to: 2020 ends before --from 2022"),
+    (["search", ""], "query:"),
+    (["search", "?!"], "query: '?!' has no word"),
 ])
 def test_bad_reading_options_exit_2_naming_the_option(cli: Cli, history, args, field):
     result = cli(*args)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from timeline.commands import EventInput
+from timeline.errors import InvalidField
 from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
 from timeline.records import NewRecord
 from timeline.replay import LogView, Query
@@ -179,7 +180,8 @@ def test_search_finds_chinese_and_english_in_titles_summaries_and_quotes(app):
     assert ids("新工厂") == [in_title]
     assert ids("sunderland gigafactory") == [in_summary]
     assert ids("nothing here") == []
-    assert ids('"') == []
+    with pytest.raises(InvalidField, match="has no word to search for"):
+        app.queries.search('"')
 
 
 def test_search_follows_corrections_and_leaves_retracted_events_out(app):

@@ -14,7 +14,7 @@ from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
 from timeline.cli.output import EVENT_FORMATS, emit_events, format_option
 from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
-from timeline.errors import ChainBroken
+from timeline.errors import ChainBroken, InvalidField
 from timeline.events import event_type
 from timeline.replay import Query
 
@@ -37,7 +37,8 @@ def _with_replay_help(command: click.Command) -> None:
 def replay_options(function: Any) -> Any:
     function = click.option("--include-retracted", is_flag=True, help="Show retracted events too.")(function)
     function = click.option("--known-at", metavar="DATETIME",
-                            help="Only what the log knew at this ISO 8601 moment (UTC if no offset).")(function)
+                            help="Only what the log knew at this ISO 8601 moment (UTC if no offset; "
+                                 "a bare date means its end).")(function)
     function = click.option("--as-of", metavar="DATE", help="Only events dated on or before YYYY[-MM[-DD]].")(function)
     return function
 
@@ -127,6 +128,8 @@ def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_
         date_to=parse_date(date_to, "to").end if date_to else None,
         include_retracted=include_retracted,
     )
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise InvalidField("to", f"{date_to} ends before --from {date_from} begins")
     emit_events(_events(ctx, query, as_of, known_at, company_id), fmt)
 
 
