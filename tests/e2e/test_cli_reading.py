@@ -161,6 +161,8 @@ def test_csv_has_a_header_and_one_row_per_event(cli: Cli, history):
     assert day["companies"] == "aesc:operator"
     assert day["title"] == "Sunderland gigafactory opens"
     assert rows[2]["amounts"] == "1200000000 USD"
+    assert rows[2]["fields"] == "procedure=Chapter 11;debt=1200000000 USD"  # the type's own
+    assert day["fields"] == "investment=350000000 GBP"
     assert len(result.stdout.splitlines()) == 1 + 3
     empty = cli("events", "--type", "ipo", "--format", "csv")
     assert empty.stdout.splitlines() == [",".join(header)]

@@ -13,11 +13,13 @@ from typing import Any
 
 import click
 
+from timeline.events import event_type
+
 FORMATS = ("text", "json")
 EVENT_FORMATS = ("text", "json", "csv")
 
 EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
-                     "amounts", "capacity_gwh", "country", "region", "city", "sources",
+                     "amounts", "capacity_gwh", "country", "region", "city", "fields", "sources",
                      "retracted", "uncertain"]
 
 
@@ -77,11 +79,28 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
             "country": event["location"].get("country", ""),
             "region": event["location"].get("region", ""),
             "city": event["location"].get("city", ""),
+            "fields": _own_fields(event),
             "sources": ";".join(s.get("url") or "" for s in event["sources"]),
             "retracted": str(event["retracted"]).lower(),
             "uncertain": str(event["uncertain"]).lower(),
         })
     return buffer.getvalue()
+
+
+def _own_fields(event: dict[str, Any]) -> str:
+    """The type's own fields (stake_pct=80;price=320000000 GBP), in one column: every type
+    has others, and one column keeps the header the same for all of them."""
+    return ";".join(f"{name}={_cell(event[name])}"
+                    for name in event_type(event["type"]).fields.model_fields
+                    if event.get(name) is not None and name not in EVENT_CSV_COLUMNS)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict) and "currency" in value:
+        return f"{plain_number(value['value'])} {value['currency']}"
+    if isinstance(value, (int, float)):
+        return plain_number(value)
+    return str(value)
 
 
 def emit_events(events: list[dict[str, Any]], fmt: str, empty: str = "No events.") -> None:
