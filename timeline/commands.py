@@ -145,6 +145,17 @@ class Timeline:
                     records.append(self._new_alias(spec.id, alias))
         return len(self.append(records).written) if records else 0
 
+    def differences_from(self, specs: Sequence[co.CompanySpec]) -> list[str]:
+        """Where the registry no longer says what config.toml does: `init` registers the
+        config's companies but never renames one (the log keeps renames as history)."""
+        notes = []
+        for spec in specs:
+            state = self.queries.company(spec.id)
+            if state is not None and state["name"] != spec.name:
+                notes.append(f"config.toml calls {spec.id!r} {spec.name!r}, the registry "
+                             f"{state['name']!r}; `timeline companies rename` changes it")
+        return notes
+
     def company_id(self, text: str) -> str:
         return self.queries.resolve_company(text)
 

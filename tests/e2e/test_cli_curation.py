@@ -28,6 +28,16 @@ def test_init_registers_the_config_companies_once(tmp_path):
     assert record_count(db) == len(COMPANY_IDS)
 
 
+def test_init_notes_a_company_the_config_names_otherwise_and_renames_nothing(tmp_path):
+    config = write_config(tmp_path)
+    assert run_main(["--config", str(config), "init"]).exit_code == 0
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'name = "Envision AESC"', 'name = "AESC Group"'), encoding="utf-8")
+    again = run_main(["--config", str(config), "init"])
+    assert again.exit_code == 0 and "(0 appended)" in again.stdout
+    assert "config.toml calls 'aesc' 'AESC Group', the registry 'Envision AESC'" in again.stderr
+
+
 def test_the_database_path_can_come_from_the_config_or_the_environment(tmp_path, monkeypatch):
     config = write_config(tmp_path)
     assert run_main(["--config", str(config), "init"]).exit_code == 0

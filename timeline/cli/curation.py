@@ -38,6 +38,8 @@ def init(ctx: Context) -> None:
         appended = app.init()
         click.echo(f"Database {app.db.path} ready: {app.store.head()} records, "
                    f"{len(app.queries.companies())} companies ({appended} appended).")
+        for note in app.timeline.differences_from(app.settings.companies):
+            click.echo(f"note: {note}", err=True)
     finally:
         app.close()
 
