@@ -35,7 +35,6 @@ from timeline.storage import Database, RecordStore
 from timeline.upcasting import current_schema, upcast
 
 
-
 @dataclass
 class EventInput:
     """An event as a curator (or an importer) describes it, not yet validated."""

@@ -31,18 +31,6 @@ class InputError(TimelineError):
     default = "invalid input"
 
 
-def validation_message(error: Mapping[str, Any]) -> str:
-    """One pydantic error as a message: our validators' own words as they were written
-    (without pydantic's "Value error, "), pydantic's with the value that was given."""
-    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
-        return str(error["ctx"]["error"])
-    message = str(error.get("msg", "is invalid"))
-    value = error.get("input")
-    if value is None or isinstance(value, (dict, list)):
-        return message
-    return f"{message} (got {value!r})"
-
-
 class InvalidField(InputError):
     """A named field has a value it cannot take."""
 
@@ -157,3 +145,15 @@ class SchemaTooNew(StorageError):
             f"the database has schema version {found} but this timeline supports up to "
             f"{supported}; upgrade timeline"
         )
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a message: our validators' own words as they were written
+    (without pydantic's "Value error, "), pydantic's with the value that was given."""
+    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    message = str(error.get("msg", "is invalid"))
+    value = error.get("input")
+    if value is None or isinstance(value, (dict, list)):
+        return message
+    return f"{message} (got {value!r})"
