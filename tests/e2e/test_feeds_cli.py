@@ -309,6 +309,7 @@ def test_hostile_feeds_each_fail_alone_and_the_good_feeds_are_appended(cli: Cli,
     assert result.exit_code == 0, result.stderr
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert "failed" in lines["bomb"] and "failed" in lines["oversized"]
+    assert " 1 item, " in lines["good"] and " 3 items, " in lines["also-good"]
     health = status(cli)
     assert "XML entities" in str(health["bomb"]["last_error"])
     assert "malformed XML" in str(health["malformed"]["last_error"])

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from timeline.cli import Context, cli, pass_context
 from timeline.clustering import cluster_key
-from timeline.cli.output import dumps, format_option
+from timeline.cli.output import counted, dumps, format_option
 from timeline.commands import parse_company_option, parse_field_option
 from timeline.errors import DocumentError, InputError
 from timeline.intake import IntakeSummary
@@ -73,15 +73,15 @@ def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
             line += f" {outcome.error}"
         else:
             s = outcome.summary
-            line += (f" {s.items} items, {s.new_items} new, {s.proposed} proposed, "
-                     f"{s.accepted} accepted, {s.sources_added} sources added")
+            line += (f" {counted(s.items, 'item')}, {s.new_items} new, {s.proposed} proposed, "
+                     f"{s.accepted} accepted, {counted(s.sources_added, 'source')} added")
         click.echo(line)
         for warning in outcome.warnings + outcome.summary.errors:
             click.echo(f"{'':<20} warning: {warning}")
     click.echo(f"{summary.fetched} fetched, {summary.not_modified} not modified, "
                f"{summary.failed} failed" + (f", {summary.skipped} stopped" if summary.skipped else "")
-               + f"; {summary.items} items, {summary.proposed} proposed, "
-               f"{summary.accepted} accepted, {summary.duplicates} duplicates.")
+               + f"; {counted(summary.items, 'item')}, {summary.proposed} proposed, "
+               f"{summary.accepted} accepted, {counted(summary.duplicates, 'duplicate')}.")
 
 
 @feeds.command("status")
@@ -171,9 +171,10 @@ def import_files(ctx: Context, files: tuple[Path, ...], fmt: str) -> None:
         for entry in per_file:
             if "error" in entry:
                 continue
-            click.echo(f"{entry['file']}: {entry['items']} items, {entry['proposed']} proposed, "
-                       f"{entry['accepted']} accepted, {entry['sources_added']} sources added, "
-                       f"{entry['duplicates']} duplicates")
+            click.echo(f"{entry['file']}: {counted(entry['items'], 'item')}, "
+                       f"{entry['proposed']} proposed, {entry['accepted']} accepted, "
+                       f"{counted(entry['sources_added'], 'source')} added, "
+                       f"{counted(entry['duplicates'], 'duplicate')}")
             for warning in entry["errors"]:
                 click.echo(f"  warning: {warning}")
     for failure in failures:

@@ -32,6 +32,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 item`, `2 items`: tallies read as sentences."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def money(amount: dict[str, Any]) -> str:
     value = amount["value"]
     text = f"{value:,.0f}" if value == int(value) else f"{value:,}"
