@@ -13,7 +13,6 @@ from pathlib import Path
 
 from timeline.commands import Curation
 from timeline.config import Settings, load_settings
-from timeline.errors import DatabaseUnusable
 from timeline.items import ItemsProjection
 from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
 from timeline.queries import LiveQueries
@@ -74,10 +73,7 @@ def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = 
     """Wire the app; with `create=False` a database that does not exist yet is refused
     rather than created (a mistyped --db would otherwise read as an empty timeline)."""
     settings = settings or load_settings(config_path(config))
-    path = database_path(settings, db)
-    if not create and str(path) != ":memory:" and not path.exists():
-        raise DatabaseUnusable(str(path), "does not exist; create it with `timeline init`")
-    database = SQLiteDatabase(path)
+    database = SQLiteDatabase(database_path(settings, db), create=create)
     try:
         store = SQLiteRecordStore(database, clock=clock)
         runner = ProjectionRunner(database, store, [CompaniesProjection(), EventsProjection(), ReviewProjection(),

@@ -106,7 +106,10 @@ def parse_datetime(text: str, field: str = "known-at") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:30+01:00 is in year 0 in UTC
+        raise InvalidField(field, f"{text!r} is outside the years a datetime can hold") from None
 
 
 def as_of_bound(text: str) -> date:

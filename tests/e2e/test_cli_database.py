@@ -4,9 +4,15 @@ else, exits 2 naming the path and creates nothing."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import run_main, write_config
+from tests.conftest import COMPANY_IDS, record_count, run_main, write_config
 
 
 def test_a_command_on_a_database_that_does_not_exist_exits_2_and_creates_nothing(tmp_path):
@@ -34,3 +40,47 @@ def test_a_database_path_that_is_not_a_database_exits_2_without_a_traceback(tmp_
         assert result.exit_code == 2, (result.stdout, result.stderr)
         assert result.stderr.startswith(f"error: db: {str(path)!r}")
         assert "Traceback" not in result.stderr
+
+
+def test_only_init_turns_an_empty_file_into_a_timeline_database(tmp_path):
+    config = write_config(tmp_path)
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    shown = run_main(["--config", str(config), "--db", str(empty), "show", "catl"])
+    assert shown.exit_code == 2, (shown.stdout, shown.stderr)
+    assert "is not a timeline database; create one with `timeline init`" in shown.stderr
+    assert empty.stat().st_size == 0
+    assert run_main(["--config", str(config), "--db", str(empty), "init"]).exit_code == 0
+    assert run_main(["--config", str(config), "--db", str(empty), "show", "catl"]).exit_code == 0
+
+
+def test_a_database_of_another_program_is_left_alone_even_by_init(tmp_path):
+    config = write_config(tmp_path)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    for command in (["show", "catl"], ["init"]):
+        result = run_main(["--config", str(config), "--db", str(other), *command])
+        assert result.exit_code == 2, (command, result.stdout, result.stderr)
+        assert str(other) in result.stderr
+    with sqlite3.connect(other) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["invoices"]
+
+
+def test_two_inits_racing_on_a_new_file_both_succeed(tmp_path):
+    """Each takes the write lock before it creates anything, and looks again once it has
+    it: the second finds the work done (it used to fail on 'table records already exists')."""
+    config = write_config(tmp_path)
+    db = tmp_path / "raced.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIMELINE_")}
+    command = [sys.executable, "-m", "timeline", "--config", str(config), "--db", str(db), "init"]
+    for _ in range(3):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, env=env) for _ in range(2)]
+        for run in runs:
+            _, err = run.communicate(timeout=60)
+            assert run.returncode == 0, err
+        assert record_count(db) == len(COMPANY_IDS)

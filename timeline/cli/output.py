@@ -17,6 +17,8 @@ from timeline.events import event_type
 
 FORMATS = ("text", "json")
 EVENT_FORMATS = ("text", "json", "csv")
+# The largest --limit or --from a command takes: SQLite's integers stop at 2**63 - 1.
+LIMIT_MAX = 2**63 - 1
 
 EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
                      "amounts", "capacity_gwh", "country", "region", "city", "fields", "sources",

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
-from timeline.cli.output import EVENT_FORMATS, emit_events, format_option
+from timeline.cli.output import EVENT_FORMATS, LIMIT_MAX, emit_events, format_option
 from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
 from timeline.errors import ChainBroken, InvalidField
 from timeline.events import event_type
@@ -138,7 +138,8 @@ _with_replay_help(list_events)
 
 @cli.command()
 @click.argument("query")
-@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, LIMIT_MAX),
+              help="At most this many results.")
 @format_option(EVENT_FORMATS)
 @pass_context
 def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
@@ -155,8 +156,9 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
 
 @cli.command("log")
 @click.option("--from", "start", default=1, show_default=True, metavar="POSITION",
+              type=click.IntRange(1, LIMIT_MAX),
               help="First position to print.")
-@click.option("--limit", type=int, help="At most this many records.")
+@click.option("--limit", type=click.IntRange(1, LIMIT_MAX), help="At most this many records.")
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="Output format.")
 @pass_context
@@ -168,7 +170,7 @@ def show_log(ctx: Context, start: int, limit: int | None, fmt: str) -> None:
       timeline log --from 1 --format jsonl | head
     """
     printed = 0
-    for record in ctx.app.store.read(after=max(0, start - 1)):
+    for record in ctx.app.store.read(after=start - 1):
         if limit is not None and printed >= limit:
             break
         if fmt == "jsonl":

@@ -109,9 +109,14 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 class SQLiteDatabase:
     """One SQLite file: connection settings, transactions with retry, migrations."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, create: bool = True) -> None:
+        """Open the file; with `create=False` only a timeline database that exists is
+        accepted, and a file that is not one is left exactly as it was found."""
         self.path = Path(path)
-        if str(path) != ":memory:":
+        in_memory = str(path) == ":memory:"
+        if not create and not in_memory and not self.path.exists():
+            raise DatabaseUnusable(str(path), "does not exist; create it with `timeline init`")
+        if create and not in_memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0,
@@ -119,10 +124,15 @@ class SQLiteDatabase:
         except sqlite3.Error as exc:
             raise DatabaseUnusable(str(path), f"cannot be opened ({exc})") from exc
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")  # the first read of the file
+            version = self.log_version()  # the first read of the file; it writes nothing
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise DatabaseUnusable(str(path), f"is not a timeline database ({exc})") from exc
+        if version == 0 and not create:
+            self.conn.close()
+            raise DatabaseUnusable(str(path), "is not a timeline database; create one with "
+                                   "`timeline init`")
+        self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -181,11 +191,21 @@ class SQLiteDatabase:
         if current == LOG_VERSION:
             return False
         with self.transaction() as conn:
+            current = self.log_version()  # again under the write lock: another process
+            if current == LOG_VERSION:     # may have migrated meanwhile
+                return False
+            if current == 0 and (other := self._other_tables()):
+                raise DatabaseUnusable(str(self.path), f"holds tables of something else "
+                                       f"({', '.join(other[:3])}); give timeline a file of its own")
             for step in LOG_MIGRATIONS[current:]:
                 for statement in _statements(step):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {LOG_VERSION}")
         return True
+
+    def _other_tables(self) -> list[str]:
+        return [row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
 
     def table_exists(self, name: str) -> bool:
         row = self.conn.execute(
