@@ -23,6 +23,7 @@ from timeline.errors import (
     DuplicateCompany,
     EventRetracted,
     InvalidField,
+    UnknownCompany,
     UnknownEvent,
 )
 from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, figures_of, validate_draft
@@ -158,8 +159,20 @@ class Timeline:
     def company_id(self, text: str) -> str:
         return self.queries.resolve_company(text)
 
+    def _unmerged(self, text: str, what: str) -> str:
+        """The company `text` names, which must not have been merged into another: a
+        rename or an alias given to it would otherwise land on its survivor unseen."""
+        found = self.queries.find_company(text)
+        if found is None:
+            raise UnknownCompany(text)
+        survivor = self.queries.registry().survivor(found)
+        if survivor != found:
+            raise InvalidField("company", f"{found!r} was merged into {survivor!r}; {what} "
+                               f"{survivor!r} if that is what you mean")
+        return found
+
     def add_alias(self, company: str, alias: str) -> AppendResult:
-        company_id = self.company_id(company)
+        company_id = self._unmerged(company, "give the alias to")
         alias = alias.strip()
         if not alias:
             raise InvalidField("alias", "must not be empty")
@@ -178,7 +191,7 @@ class Timeline:
         raise DuplicateCompany(alias, owner)
 
     def rename_company(self, company: str, name: str) -> AppendResult:
-        company_id = self.company_id(company)
+        company_id = self._unmerged(company, "rename")
         name = name.strip()
         if not name:
             raise InvalidField("name", "must not be empty")

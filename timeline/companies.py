@@ -95,8 +95,9 @@ def fold_company(state: dict[str, Any] | None, record: Record) -> dict[str, Any]
     state = dict(state)
     if kind == ALIASED:
         state["aliases"] = [*state["aliases"], data["alias"]]
-    elif kind == RENAMED:
-        state["former_names"] = [*state["former_names"], state["name"]]
+    elif kind == RENAMED:  # a name taken back is no longer a former one
+        former = [*state["former_names"], state["name"]]
+        state["former_names"] = [name for name in former if name != data["name"]]
         state["name"] = data["name"]
     elif kind == MERGED:
         state["merged_into"] = data["into"]

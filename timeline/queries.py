@@ -43,8 +43,16 @@ class LiveQueries:
         return Registry({row[0]: loads(row[1]) for row in rows})
 
     def companies(self, include_merged: bool = False) -> list[dict[str, Any]]:
+        """Every company, with the ids merged into it (`absorbed`): a merge is a record of
+        the absorbed company's stream, so its survivor learns of it here."""
         rows = self.conn.execute("SELECT state FROM companies ORDER BY id")
         states = [loads(row[0]) for row in rows]
+        absorbed: dict[str, list[str]] = {}
+        for state in states:
+            if state["merged_into"]:
+                absorbed.setdefault(state["merged_into"], []).append(state["id"])
+        for state in states:
+            state["absorbed"] = absorbed.get(state["id"], [])
         return [s for s in states if include_merged or not s["merged_into"]]
 
     def company(self, company_id: str) -> dict[str, Any] | None:

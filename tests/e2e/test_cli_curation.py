@@ -282,3 +282,23 @@ def test_merge_shows_both_histories_under_the_survivor_and_apart_before_it(cli: 
     assert ids("show", "远景集团", "--known-at", before_merge) == [old]
     assert "envision" not in ids("companies", "list")
     assert "envision" in [c["id"] for c in json.loads(cli("companies", "list", "--all", "--format", "json").stdout)]
+
+
+def test_a_merged_company_takes_no_new_name_and_its_survivor_lists_it(cli: Cli):
+    assert cli("companies", "merge", "envision", "aesc", "--reason", "one group").exit_code == 0
+    before = cli.records()
+    for args, what in ((["rename", "envision", "Envision Energy"], "rename"),
+                       (["alias", "远景集团", "Envision Energy"], "give the alias to")):
+        refused = cli("companies", *args)
+        assert refused.exit_code == 2, refused.stdout
+        assert f"'envision' was merged into 'aesc'; {what} 'aesc'" in refused.stderr
+    assert cli.records() == before
+    listed = {c["id"]: c for c in json.loads(cli("companies", "list", "--all", "--format", "json").stdout)}
+    assert listed["aesc"]["absorbed"] == ["envision"] and listed["envision"]["absorbed"] == []
+
+
+def test_a_name_taken_back_is_no_longer_a_former_name(cli: Cli):
+    assert cli("companies", "rename", "catl", "Contemporary Amperex").exit_code == 0
+    assert cli("companies", "rename", "catl", "CATL").exit_code == 0
+    [catl] = [c for c in json.loads(cli("companies", "list", "--format", "json").stdout) if c["id"] == "catl"]
+    assert (catl["name"], catl["former_names"]) == ("CATL", ["Contemporary Amperex"])

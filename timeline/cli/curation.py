@@ -199,7 +199,8 @@ def alias_company(ctx: Context, company: str, alias: str) -> None:
       timeline companies alias aesc 远景AESC
     """
     result = ctx.app.timeline.add_alias(company, alias)
-    click.echo(f"Added alias {alias!r}" if result.written else f"{alias!r} was already an alias")
+    click.echo(f"Added alias {alias!r}" if result.written
+               else f"{alias!r} already names {company}; nothing changed")
 
 
 @companies.command("rename")
