@@ -4,7 +4,8 @@ SQLite's unicode61 tokenizer keeps a run of Chinese characters as one token, so 
 would never find "远景动力宣布". Text is therefore indexed with each run of CJK characters
 written as overlapping bigrams (远景 景动 动力 …), the approach of Lucene's CJK analyzer,
 and a query is turned into the same bigrams as a phrase. Latin words go through the
-porter stemmer as usual. Traditional characters are folded to simplified on both sides. Query terms are always quoted, so user input never reaches FTS5
+porter stemmer as usual. Both sides are NFKC-normalised (full-width ＣＡＴＬ is CATL) and
+traditional characters folded to simplified. Query terms are always quoted, so user input never reaches FTS5
 syntax.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import operator
 import re
+import unicodedata
 
 from timeline.chinese import simplified
 
@@ -43,7 +45,7 @@ def index_text(text: str) -> str:
     `PROJECTION_VERSION` (a rebuild then reindexes everything with the new one)."""
     if text.isascii():
         return text
-    parts = _CJK_RUNS.split(simplified(text))
+    parts = _CJK_RUNS.split(simplified(unicodedata.normalize("NFKC", text)))
     parts[1::2] = map(_indexed_run, parts[1::2])  # the odd parts are the CJK runs
     return "".join(parts)
 
@@ -51,6 +53,7 @@ def index_text(text: str) -> str:
 def match_query(query: str) -> str | None:
     """An FTS5 MATCH expression for a user's query (all terms must match), or None."""
     parts: list[str] = []
+    query = unicodedata.normalize("NFKC", query)  # ＣＡＴＬ is CATL, as the index has it
     for piece in _CJK.sub(lambda m: f" \x00{m.group()} ", query).split():
         if piece.startswith("\x00"):
             run = simplified(piece[1:])

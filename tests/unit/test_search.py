@@ -76,6 +76,16 @@ def test_bigram_index_finds_a_chinese_word_inside_a_longer_run():
     assert found("时代") == [2]
 
 
+def test_full_width_letters_are_the_letters_on_both_sides():
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize = 'porter unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO t (rowid, body) VALUES (1, ?)", (index_text("ＬＧＥＳ Ｗｒｏｃｌａｗ expansion"),))
+    conn.execute("INSERT INTO t (rowid, body) VALUES (2, ?)", (index_text("CATL 扩产"),))
+    found = lambda q: [r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_query(q),))]
+    assert found("lges wroclaw") == [1]
+    assert found("ＣＡＴＬ") == [2]
+
+
 def test_what_the_index_is_given_changes_only_with_the_projection_version():
     """The full-text index is contentless: it deletes an event's old entry only when handed
     back exactly what `index_text` gave it. Indexing text differently without a new
@@ -83,5 +93,5 @@ def test_what_the_index_is_given_changes_only_with_the_projection_version():
     this pins the two together: change one, change the other and this test."""
     from timeline.storage.schema import PROJECTION_VERSION
 
-    assert (PROJECTION_VERSION, index_text("遠景動力宣布 AESC gigafactory")) == (
-        5, " 远景 景动 动力 力宣 宣布 布  AESC gigafactory")
+    assert (PROJECTION_VERSION, index_text("遠景動力宣布 ＡＥＳＣ gigafactory")) == (
+        6, " 远景 景动 动力 力宣 宣布 布  AESC gigafactory")

@@ -84,7 +84,7 @@ LOG_MIGRATIONS: list[str] = [
 LOG_VERSION = len(LOG_MIGRATIONS)
 
 # Bump when any projection table below changes shape or meaning: `init` then rebuilds.
-PROJECTION_VERSION = 5
+PROJECTION_VERSION = 6
 
 PROJECTION_TABLES: dict[str, str] = {
     "companies": """
