@@ -9,6 +9,7 @@ Projections are caught up after every write.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -231,19 +232,18 @@ class Timeline:
                           given: Sequence[tuple[str, str | None]]) -> list[dict[str, str]]:
         if not given:
             raise InvalidField("company", f"{etype.name} needs at least one --company ID[:ROLE]")
-        resolved = []
+        resolved: list[dict[str, str]] = []
         for text, role in given:
-            company_id = self.company_id(text)
-            resolved.append({"company": company_id,
-                             "role": ev.check_role(etype, role or etype.default_role)})
+            company = {"company": self.company_id(text),
+                       "role": ev.check_role(etype, role or etype.default_role)}
+            if company not in resolved:  # the same company in the same role, said twice
+                resolved.append(company)
         return resolved
 
     def build_report(self, draft: EventInput) -> dict[str, Any]:
         """Validate a draft completely and return the `event.reported` payload."""
         etype = ev.event_type(draft.type)
-        title = draft.title.strip()
-        if not title:
-            raise InvalidField("title", "must not be empty")
+        title = clean_text("title", draft.title)
         when = parse_date(draft.date)
         payload: dict[str, Any] = {
             "id": draft.event_id or new_event_id(), "type": etype.name, "date": str(when),
@@ -275,7 +275,7 @@ class Timeline:
                       companies: Sequence[tuple[str, str | None]], reason: str) -> AppendResult:
         state = self.load_event(event_id)
         if state["retracted"]:
-            raise EventRetracted(event_id)
+            raise EventRetracted(event_id, correcting=True)
         if not reason.strip():
             raise InvalidField("reason", "say why the event is corrected")
         etype = ev.event_type(state["type"])
@@ -340,6 +340,23 @@ def field_changes(etype: ev.EventType, given: Sequence[tuple[str, str]],
     return changes
 
 
+# How long a curator's texts may be: a title is a headline, a summary a paragraph or two.
+TEXT_LIMITS = {"title": 300, "summary": 5000}
+
+
+def clean_text(name: str, value: str) -> str:
+    """A title or summary as it is stored: on one line (newlines and tabs become spaces),
+    with no other control characters, within its length limit."""
+    text = " ".join(value.split())
+    if name == "title" and not text:
+        raise InvalidField("title", "must not be empty")
+    if control := next((c for c in text if unicodedata.category(c) == "Cc"), None):
+        raise InvalidField(name, f"contains the control character {control!r}; remove it")
+    if len(text) > TEXT_LIMITS[name]:
+        raise InvalidField(name, f"is {len(text):,} characters long; at most {TEXT_LIMITS[name]:,}")
+    return text
+
+
 def _refuse_other_details(state: dict[str, Any], spec: co.CompanySpec) -> None:
     """A registration of a company already registered must say what the registry says."""
     company = spec.id
@@ -387,10 +404,8 @@ def _location_value(name: str, value: str) -> str:
 
 
 def _common_field(etype: ev.EventType, name: str, value: str) -> dict[str, Any]:
-    if name in ("title", "summary"):
-        if name == "title" and not value.strip():
-            raise InvalidField("title", "must not be empty")
-        return {name: value.strip()}
+    if name in TEXT_LIMITS:
+        return {name: clean_text(name, value)}
     if name == "status":
         status = value.strip().lower()
         if status not in ev.STATUSES:

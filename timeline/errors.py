@@ -66,9 +66,10 @@ class UnknownEvent(InputError):
 
 
 class EventRetracted(InputError):
-    def __init__(self, event_id: str) -> None:
+    def __init__(self, event_id: str, correcting: bool = False) -> None:
         self.event_id = event_id
-        super().__init__(f"event: {event_id} is already retracted; nothing to do")
+        super().__init__(f"event: {event_id} is retracted; a retracted event cannot be corrected"
+                         if correcting else f"event: {event_id} is already retracted; nothing to do")
 
 
 class DuplicateCompany(InputError):
@@ -150,10 +151,25 @@ class SchemaTooNew(StorageError):
 def validation_message(error: Mapping[str, Any]) -> str:
     """One pydantic error as a message: our validators' own words as they were written
     (without pydantic's "Value error, "), pydantic's with the value that was given."""
-    if error.get("type") == "value_error" and "error" in error.get("ctx", {}):
-        return str(error["ctx"]["error"])
+    kind, context = error.get("type"), error.get("ctx", {})
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])
+    if kind == "extra_forbidden":
+        return "is not a known key"
     message = str(error.get("msg", "is invalid"))
+    if kind in _BOUNDS:
+        word, bound = _BOUNDS[kind]
+        message = f"must be {word} {_number(context[bound])}"
     value = error.get("input")
     if value is None or isinstance(value, (dict, list)):
         return message
-    return f"{message} (got {value!r})"
+    return f"{message} (got {_number(value) if isinstance(value, float) else repr(value)})"
+
+
+# pydantic's bounds, as a person would say them.
+_BOUNDS = {"less_than_equal": ("at most", "le"), "less_than": ("less than", "lt"),
+           "greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt")}
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -98,7 +98,7 @@ BAD_ADDS = [
     (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
       "--field", "stake_pct=half"], "stake_pct:", "not a number"),
     (["add", "acquisition", "--company", "aesc", "--date", "2012", "--title", "t",
-      "--field", "stake_pct=101"], "stake_pct:", "less than or equal to 100"),
+      "--field", "stake_pct=101"], "stake_pct:", "must be at most 100 (got 101)"),
     (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
       "--field", "stake_pct=5"], "stake_pct:", "factory has no field 'stake_pct'"),
     (["add", "factory", "--company", "aesc", "--date", "2012", "--title", "t",
@@ -135,7 +135,7 @@ def test_correct_records_the_change_and_the_reason(cli: Cli):
 @pytest.mark.parametrize(("args", "field", "problem"), [
     (["correct", "ev-0000000000", "--field", "title=x", "--reason", "r"], "event:", "ev-0000000000"),
     (["retract", "ev-0000000000", "--reason", "r"], "event:", "ev-0000000000"),
-    (["correct", "{id}", "--field", "stake_pct=-1", "--reason", "r"], "stake_pct:", "greater than or equal to 0"),
+    (["correct", "{id}", "--field", "stake_pct=-1", "--reason", "r"], "stake_pct:", "must be at least 0 (got -1)"),
     (["correct", "{id}", "--field", "date=2012-13", "--reason", "r"], "date:", "month 13"),
     (["correct", "{id}", "--field", "jobs=3", "--reason", "r"], "jobs:", "no field 'jobs'"),
     (["correct", "{id}", "--company", "aesc:operator", "--reason", "r"], "company:", "'operator'"),
@@ -160,6 +160,27 @@ def test_a_correction_records_only_what_it_changes(cli: Cli):
     assert result.exit_code == 0, result.stderr
     [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
     assert event["corrections"][0]["changes"] == ["status"]
+
+
+def test_a_retracted_event_cannot_be_corrected(cli: Cli):
+    event_id = cli(*ACQUISITION).last_word
+    assert cli("retract", event_id, "--reason", "duplicate").exit_code == 0
+    refused = cli("correct", event_id, "--field", "stake_pct=90", "--reason", "late news")
+    assert refused.exit_code == 2
+    assert f"event: {event_id} is retracted; a retracted event cannot be corrected" in refused.stderr
+
+
+def test_titles_are_one_line_of_text_and_a_company_named_twice_counts_once(cli: Cli):
+    base = ["add", "factory", "--company", "catl:operator", "--date", "2022"]
+    event_id = cli(*base, "--company", "宁德时代:operator", "--title", "CATL\n  plant\tin Debrecen").last_word
+    [event] = [e for e in json.loads(cli("show", "catl", "--format", "json").stdout) if e["id"] == event_id]
+    assert event["title"] == "CATL plant in Debrecen"
+    assert [c["id"] for c in event["companies"]] == ["catl"]
+    before = cli.records()
+    for title, problem in (("bell\x07", "control character '\\x07'"), ("x" * 301, "at most 300")):
+        refused = cli(*base, "--title", title)
+        assert refused.exit_code == 2 and "title:" in refused.stderr and problem in refused.stderr
+    assert cli.records() == before
 
 
 def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: Cli):

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from timeline.cli import Context, cli, pass_context
 from timeline.clustering import cluster_key
-from timeline.cli.output import LIMIT_MAX, counted, dumps, format_option
+from timeline.cli.output import POSITIVE, counted, dumps, format_option
 from timeline.commands import parse_company_option, parse_field_option
 from timeline.errors import DocumentError, InputError
 from timeline.intake import IntakeSummary
@@ -200,7 +200,7 @@ def review(click_ctx: click.Context) -> None:
 @review.command("list")
 @click.option("--status", type=click.Choice(["pending", "accepted", "rejected"]), default="pending",
               show_default=True, help="Which proposals to list.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, LIMIT_MAX),
+@click.option("--limit", default=100, show_default=True, type=POSITIVE, metavar="N",
               help="At most this many.")
 @format_option()
 @pass_context

@@ -17,8 +17,23 @@ from timeline.events import event_type
 
 FORMATS = ("text", "json")
 EVENT_FORMATS = ("text", "json", "csv")
-# The largest --limit or --from a command takes: SQLite's integers stop at 2**63 - 1.
-LIMIT_MAX = 2**63 - 1
+class Positive(click.ParamType[int]):
+    """A count or position: a whole number from 1 up to SQLite's largest integer."""
+
+    name = "number"
+    largest = 2**63 - 1
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not 1 <= number <= self.largest:
+            self.fail(f"{value} is not a number from 1 up", param, ctx)
+        return number
+
+
+POSITIVE = Positive()
 
 EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
                      "amounts", "capacity_gwh", "country", "region", "city", "fields", "sources",

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
-from timeline.cli.output import EVENT_FORMATS, LIMIT_MAX, emit_events, format_option
+from timeline.cli.output import EVENT_FORMATS, POSITIVE, emit_events, format_option
 from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
 from timeline.errors import ChainBroken, InvalidField
 from timeline.events import event_type
@@ -39,7 +39,8 @@ def replay_options(function: Any) -> Any:
     function = click.option("--known-at", metavar="DATETIME",
                             help="Only what the log knew at this ISO 8601 moment (UTC if no offset; "
                                  "a bare date means its end).")(function)
-    function = click.option("--as-of", metavar="DATE", help="Only events dated on or before YYYY[-MM[-DD]].")(function)
+    function = click.option("--as-of", metavar="DATE", help="Only events dated on or before YYYY[-MM[-DD]] (a year or month "
+                                 "means its end).")(function)
     return function
 
 
@@ -138,12 +139,16 @@ _with_replay_help(list_events)
 
 @cli.command()
 @click.argument("query")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, LIMIT_MAX),
+@click.option("--limit", default=50, show_default=True, type=POSITIVE, metavar="N",
               help="At most this many results.")
 @format_option(EVENT_FORMATS)
 @pass_context
 def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
     """Full-text search of titles, summaries and quotes, in Chinese and English.
+
+    An event matches when it has every word of QUERY (English words match their other
+    forms: gigafactory finds gigafactories). Chinese needs no spaces. OR, NOT, quotes and
+    other punctuation are ordinary text, not operators.
 
     \b
     Examples:
@@ -156,9 +161,8 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
 
 @cli.command("log")
 @click.option("--from", "start", default=1, show_default=True, metavar="POSITION",
-              type=click.IntRange(1, LIMIT_MAX),
-              help="First position to print.")
-@click.option("--limit", type=click.IntRange(1, LIMIT_MAX), help="At most this many records.")
+              type=POSITIVE, help="First position to print.")
+@click.option("--limit", type=POSITIVE, metavar="N", help="At most this many records.")
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="Output format.")
 @pass_context
