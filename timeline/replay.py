@@ -147,7 +147,7 @@ def render(state: dict[str, Any], registry: Registry, uncertain: bool = False) -
         "summary": state.get("summary"),
         "companies": [
             {"id": registry.survivor(c["company"]), "name": registry.name(c["company"]),
-             "role": c["role"]}
+             "role": c["role"], "reported_as": c["company"]}
             for c in state["companies"]
         ],
         "amounts": amounts,

@@ -3,6 +3,8 @@ Bad input exits 2 with a message naming the field, and appends nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -323,3 +325,17 @@ def test_a_name_taken_back_is_no_longer_a_former_name(cli: Cli):
     assert cli("companies", "rename", "catl", "CATL").exit_code == 0
     [catl] = [c for c in json.loads(cli("companies", "list", "--format", "json").stdout) if c["id"] == "catl"]
     assert (catl["name"], catl["former_names"]) == ("CATL", ["Contemporary Amperex"])
+
+
+def test_after_a_merge_the_timeline_still_says_whom_each_event_named(cli: Cli):
+    event_id = cli("add", "partnership", "--company", "envision:partner", "--company", "aesc:partner",
+                   "--date", "2018", "--title", "Joint venture").last_word
+    assert cli("companies", "merge", "envision", "aesc", "--reason", "one group").exit_code == 0
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert [(c["id"], c["reported_as"]) for c in event["companies"]] == [
+        ("aesc", "envision"), ("aesc", "aesc")]
+    assert "Envision AESC (partner, reported as envision), Envision AESC (partner)" in cli("show", "aesc").stdout
+    [row] = csv.DictReader(io.StringIO(cli("show", "aesc", "--format", "csv").stdout))
+    assert row["id"] == event_id and row["companies"] == "aesc:partner (envision);aesc:partner"
+    via_absorbed = cli("show", "envision")
+    assert "note: envision was merged into aesc; this is aesc's timeline" in via_absorbed.stderr

@@ -76,11 +76,13 @@ def test_show_json_has_every_designed_field_oldest_first(cli: Cli, history):
     assert day["sources"] == [{"url": "https://example.org/2012-10-15",
                                "published": "2024-01-09T08:00:00Z",
                                "quote": "Sunderland gigafactory — 远景动力宣布"}]
-    assert day["companies"] == [{"id": "aesc", "name": "Envision AESC", "role": "operator"}]
+    assert day["companies"] == [{"id": "aesc", "name": "Envision AESC", "role": "operator",
+                                 "reported_as": "aesc"}]
     assert "capacity_gwh" not in year
     assert bankruptcy["procedure"] == "Chapter 11"
     assert {"value": 1_200_000_000.0, "currency": "USD"}.items() <= bankruptcy["amounts"][0].items()
-    assert bankruptcy["companies"][0] == {"id": "nissan", "name": "Nissan", "role": "company"}
+    assert bankruptcy["companies"][0] == {"id": "nissan", "name": "Nissan", "role": "company",
+                                          "reported_as": "nissan"}
 
 
 def test_retracted_events_are_left_out_unless_asked_for(cli: Cli, history):
@@ -197,7 +199,7 @@ def test_a_v1_record_shows_through_the_upcaster(cli: Cli, app):
     })])
     [event] = as_json(cli("show", "宁德时代", "--format", "json"))
     assert (event["id"], event["date"], event["precision"]) == ("ev-v1", "2014-05", "month")
-    assert event["companies"] == [{"id": "catl", "name": "CATL", "role": "operator"}]
+    assert event["companies"] == [{"id": "catl", "name": "CATL", "role": "operator", "reported_as": "catl"}]
     [replayed] = as_json(cli("show", "catl", "--as-of", "2014-05-20", "--format", "json"))
     assert replayed["uncertain"] is True
     assert [e["id"] for e in as_json(cli("events", "--known-at", "2030-01-01", "--format", "json"))] == ["ev-v1"]

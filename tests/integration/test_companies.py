@@ -123,7 +123,8 @@ def test_after_a_merge_the_survivor_shows_both_histories_and_a_replay_before_it_
     assert app.timeline.company_id("远景集团") == "aesc"
     assert app.queries.find_company("远景集团") == "envision"
     merged_view = app.queries.timeline("aesc", Query())
-    assert merged_view[0]["companies"] == [{"id": "aesc", "name": "Envision AESC", "role": "operator"}]
+    assert merged_view[0]["companies"] == [{"id": "aesc", "name": "Envision AESC", "role": "operator",
+                                            "reported_as": "envision"}]  # who the report named
     assert "envision" not in [c["id"] for c in app.queries.companies()]
 
     # replays from the log agree today, and tell them apart before the merge
@@ -134,7 +135,8 @@ def test_after_a_merge_the_survivor_shows_both_histories_and_a_replay_before_it_
     assert ids(app.replayer.company("aesc", Query(), before)) == [new]
     assert ids(app.replayer.company("envision", Query(), before)) == [old]
     apart = app.replayer.company("envision", Query(), before)
-    assert apart[0]["companies"] == [{"id": "envision", "name": "Envision Group", "role": "operator"}]
+    assert apart[0]["companies"] == [{"id": "envision", "name": "Envision Group", "role": "operator",
+                                      "reported_as": "envision"}]
 
 
 def test_merges_chain_to_the_last_survivor(app):

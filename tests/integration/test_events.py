@@ -80,7 +80,8 @@ def test_the_rendered_event_has_the_designed_json_shape(app):
                 "capacity_gwh", "location", "sources", "retracted", "uncertain"):
         assert key in event, key
     assert event["id"] == event_id and event["precision"] == "month"
-    assert event["companies"][1] == {"id": "aesc", "name": "Envision AESC", "role": "target"}
+    assert event["companies"][1] == {"id": "aesc", "name": "Envision AESC", "role": "target",
+                                     "reported_as": "aesc"}
     assert {"value": 320_000_000.0, "currency": "GBP"}.items() <= event["amounts"][0].items()
     assert event["stake_pct"] == 80.0
     assert event["sources"] == [{"url": "https://example.org/aesc", "published": "2018-08-08",

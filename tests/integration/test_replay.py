@@ -130,8 +130,10 @@ def test_v1_payloads_are_read_through_the_upcaster_everywhere(app):
     stored = next(r for r in app.store.read() if r.stream == "event-ev-v1")
     assert stored.schema == 1 and stored.data == v1           # never rewritten
 
-    expected_companies = [{"id": "aesc", "name": "Envision AESC", "role": "operator"},
-                          {"id": "nissan", "name": "Nissan", "role": "partner"}]
+    expected_companies = [{"id": "aesc", "name": "Envision AESC", "role": "operator",
+                           "reported_as": "aesc"},
+                          {"id": "nissan", "name": "Nissan", "role": "partner",
+                           "reported_as": "nissan"}]
     head = app.store.head()
     views = {
         "projection": app.queries.timeline("nissan", Query()),

@@ -61,7 +61,8 @@ def money(amount: dict[str, Any]) -> str:
 
 
 def event_line(event: dict[str, Any]) -> str:
-    companies = ", ".join(f"{c['name']} ({c['role']})" for c in event["companies"])
+    companies = ", ".join(f"{c['name']} ({c['role']}{_merged(c, ', reported as ')})"
+                          for c in event["companies"])
     flags = []
     if event.get("uncertain"):
         flags.append("uncertain")
@@ -80,6 +81,13 @@ def event_line(event: dict[str, Any]) -> str:
     return line
 
 
+def _merged(company: dict[str, Any], before: str, after: str = "") -> str:
+    """The id an event named a company by, when that company has since been merged into
+    the one shown (else nothing): the history keeps who did what."""
+    named = company.get("reported_as", company["id"])
+    return f"{before}{named}{after}" if named != company["id"] else ""
+
+
 def plain_number(value: float) -> str:
     """A number as a program reads it back exactly: 350000000, 8.125 (never 3.5e+08)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
@@ -95,7 +103,8 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
         writer.writerow({
             "id": event["id"], "type": event["type"], "date": event["date"],
             "precision": event["precision"], "status": event["status"], "title": event["title"],
-            "companies": ";".join(f"{c['id']}:{c['role']}" for c in event["companies"]),
+            "companies": ";".join(f"{c['id']}:{c['role']}{_merged(c, ' (', ')')}"
+                                  for c in event["companies"]),
             "amounts": ";".join(f"{plain_number(a['value'])} {a['currency']}" for a in event["amounts"]),
             "capacity_gwh": "" if event.get("capacity_gwh") is None else plain_number(event["capacity_gwh"]),
             "country": event["location"].get("country", ""),

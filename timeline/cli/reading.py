@@ -53,6 +53,15 @@ def _caught_up(app: App) -> App:
     return app
 
 
+def _survivor(app: App, company_id: str, known_at: str | None) -> str:
+    """The company whose timeline `show` prints for `company_id`: itself, or the one it
+    had been merged into by `known_at` (today when not given)."""
+    if known_at is None:
+        return app.queries.registry().survivor(company_id)
+    until = app.replayer.bound(format_timestamp(parse_datetime(known_at)))
+    return app.replayer.merge_group(company_id, until)[0]
+
+
 def _events(ctx: Context, query: Query, as_of: str | None, known_at: str | None,
             company: str | None) -> list[dict[str, Any]]:
     app = ctx.app
@@ -91,6 +100,10 @@ def show(ctx: Context, company: str, as_of: str | None, known_at: str | None,
     assert company_id is not None
     query = Query(include_retracted=include_retracted)
     events = _events(ctx, query, as_of, known_at, company_id)
+    survivor = _survivor(ctx.app, company_id, known_at)
+    if survivor != company_id:
+        click.echo(f"note: {company_id} was merged into {survivor}; this is {survivor}'s "
+                   f"timeline, with {company_id}'s history in it", err=True)
     emit_events(events, fmt, empty=f"No events for {company}.")
 
 
