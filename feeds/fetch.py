@@ -341,7 +341,9 @@ def _file_path(url: str) -> Path:
 def _read_file(request: FeedRequest, path: Path, limit: int) -> FetchResult:
     """A local feed file, with the same size cap as HTTP and its mtime as Last-Modified."""
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking: opening a FIFO (or a device) for reading would otherwise wait for a
+        # writer forever, past every timeout; what is opened is then checked, not the name.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise _Refused("file", f"{path} is not a regular file")

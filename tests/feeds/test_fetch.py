@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import os
+import threading
 import time
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from http_server import ETAG, LAST_MODIFIED, FeedServer, unused_port
 
 from feeds.fetch import FeedRequest, FetchResult, fetch_all, fetch_many, parse_retry_after
@@ -273,6 +275,22 @@ def test_a_device_is_not_a_feed_file(fast: FetchSettings) -> None:
         return
     result = one("/dev/zero", fast)
     assert result.error == "/dev/zero is not a regular file"
+
+
+def test_a_fifo_is_refused_at_once_rather_than_waited_on(tmp_path: Path, fast: FetchSettings) -> None:
+    """Opening a named pipe for reading blocks until someone writes to it, past every
+    timeout; the fetch must not wait for that."""
+    fifo = tmp_path / "feed.xml"
+    os.mkfifo(fifo)
+    outcome: list[FetchResult] = []
+    worker = threading.Thread(target=lambda: outcome.append(one(str(fifo), fast)), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # let the blocked open go before failing
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("the fetch waited on the FIFO")
+    assert outcome[0].error == f"{fifo} is not a regular file"
 
 
 def test_unsupported_schemes_are_refused(fast: FetchSettings) -> None:
