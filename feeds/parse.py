@@ -51,6 +51,7 @@ from typing import Any
 
 import feedparser
 
+from feeds.sanitize import strip_controls
 from feeds.types import FeedItem
 
 # --------------------------------------------------------------------------------------
@@ -290,7 +291,9 @@ class _TextExtractor(HTMLParser):
 
 
 def collapse(text: str) -> str:
-    """Whitespace runs to one space within a line; blank lines dropped."""
+    """Whitespace runs to one space within a line; blank lines dropped; no control
+    characters (every text of an entry ends here)."""
+    text = strip_controls(text)
     if "\n" not in text and "\r" not in text:
         return " ".join(text.split())
     # (map and filter: the loop runs in C, twice as fast as generators for short lines)
@@ -443,7 +446,7 @@ def _body(entry: Any) -> str:
 def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    value = strip_controls(value).strip()
     return value or None
 
 

@@ -20,6 +20,7 @@ import yaml
 
 from feeds.documents.errors import DocumentProblem, fail
 from feeds.documents.loose_dates import parse_loose_date
+from feeds.sanitize import strip_controls
 from timeline.dates import PartialDate, parse_date
 from timeline.errors import InvalidField
 
@@ -71,7 +72,7 @@ def decode(path: Path, data: bytes, sniff_html: bool = False) -> str:
     text = _decode(path, data, sniff_html)
     if "\x00" in text:
         raise fail(path, "contains NUL characters; it looks like a binary file, not a document")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return strip_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _decode(path: Path, data: bytes, sniff_html: bool) -> str:

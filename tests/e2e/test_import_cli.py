@@ -232,3 +232,18 @@ def test_import_json_summary_and_no_progress_bar_off_a_terminal(curator: Cli) ->
     assert [f["status"] for f in summary["files"]] == ["imported"] * 6
     for text in ("%|", "it/s", "item/s", "import:"):
         assert text not in result.stderr
+
+
+def test_escape_sequences_in_a_document_never_reach_the_log_or_the_terminal(cli: Cli, tmp_path: Path):
+    article = tmp_path / "hostile.txt"
+    article.write_text(
+        "CATL plant news\n\n"
+        "CATL said on 2024-03-05 \x1b]0;pwned\x07it will build a \x1b[2J10 GWh battery "
+        "factory in \x1b]52;c;ZXZpbA==\x1b\\Erfurt.\n",
+        encoding="utf-8")
+    assert cli("import", str(article)).exit_code == 0
+    log = cli("log", "--format", "jsonl").stdout
+    listing = cli("review", "list").stdout + cli("show", "catl").stdout
+    assert "Erfurt" in log and "Erfurt" in listing
+    for control in ("\\u001b", "\\u0007", "\x1b", "\x07"):
+        assert control not in log and control not in listing

@@ -1,0 +1,24 @@
+"""Text from feeds and documents carries no control characters.
+
+Feed content is hostile: a title or quote may hold terminal escape sequences (an OSC
+sequence retitles the terminal, OSC 52 writes the clipboard) that would run when `review
+list` or `show` prints them, and other control characters have no place in an event. They
+are removed where text enters, before anything is extracted or stored; tabs and line
+breaks stay, as the readers split on them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A whole escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL or ESC \`, or a
+# two-character one), or any other C0 or C1 control but tab and the line breaks, or DEL.
+_CONTROLS = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f]"
+)
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters and terminal escape sequences."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
