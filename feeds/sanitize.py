@@ -3,8 +3,8 @@
 Feed content is hostile: a title or quote may hold terminal escape sequences (an OSC
 sequence retitles the terminal, OSC 52 writes the clipboard) that would run when `review
 list` or `show` prints them, and other control characters have no place in an event. They
-are removed where text enters, before anything is extracted or stored; tabs and line
-breaks stay, as the readers split on them.
+are removed where text enters, before anything is extracted or stored; whitespace stays,
+as the readers split on it.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 
 # A whole escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL or ESC \`, or a
-# two-character one), or any other C0 or C1 control but tab and the line breaks, or DEL.
+# two-character one), or any other C0 or C1 control, or DEL; but not those Python counts
+# as whitespace (tab, the line and page breaks, the separators \x1c-\x1f, NEL), which the
+# readers turn into spaces and line breaks.
 _CONTROLS = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)"
-    r"|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f]"
+    r"|[\x00-\x08\x0e-\x1a\x7f-\x84\x86-\x9f]"
 )
 
 
