@@ -104,7 +104,13 @@ class Importer:
             "link": item.link, "published": item.published, "language": item.language,
         })
         drafts = [draft_from(c, item, key, i) for i, c in enumerate(self.extract(item))]
-        return self.app.timeline.intake([seen], drafts, self.app.settings.review.auto_accept)
+        result = self.app.timeline.intake([seen], drafts, self.app.settings.review.auto_accept)
+        if not drafts and not result.duplicates:
+            result.errors.append(
+                f"{article.path}: no event found: an event needs a registered company, what "
+                "happened (a plant, a deal ...) and when, in one sentence; add it with "
+                "`timeline add` if the text has it")
+        return result
 
     # -- company notes ----------------------------------------------------------------
 

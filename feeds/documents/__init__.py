@@ -64,6 +64,8 @@ def read_document(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Docu
     oversized or undecodable file, broken front matter, and any invalid row or History date.
     """
     path = Path(path)
+    if path.is_dir():
+        raise fail(path, "is a directory, not a file; name the files in it (e.g. folder/*.md)")
     entry = _READERS.get(path.suffix.lower())
     if entry is None:
         shown = path.suffix or "no suffix"

@@ -339,3 +339,10 @@ def test_after_a_merge_the_timeline_still_says_whom_each_event_named(cli: Cli):
     assert row["id"] == event_id and row["companies"] == "aesc:partner (envision);aesc:partner"
     via_absorbed = cli("show", "envision")
     assert "note: envision was merged into aesc; this is aesc's timeline" in via_absorbed.stderr
+
+
+def test_an_event_id_is_found_however_it_was_pasted(cli: Cli):
+    event_id = cli(*ACQUISITION).last_word
+    result = cli("correct", f" {event_id.upper()} ", "--field", "stake_pct=100", "--reason", "filing")
+    assert result.exit_code == 0, result.stderr
+    assert cli("retract", event_id.upper(), "--reason", "duplicate").exit_code == 0

@@ -247,3 +247,16 @@ def test_escape_sequences_in_a_document_never_reach_the_log_or_the_terminal(cli:
     assert "Erfurt" in log and "Erfurt" in listing
     for control in ("\\u001b", "\\u0007", "\x1b", "\x07"):
         assert control not in log and control not in listing
+
+
+def test_a_document_without_an_event_says_so_and_a_folder_is_named_as_one(cli: Cli, tmp_path: Path):
+    undated = tmp_path / "undated.txt"
+    undated.write_text("CATL will build a 10 GWh battery factory in Erfurt, it said on Monday.\n",
+                       encoding="utf-8")
+    result = cli("import", str(undated))
+    assert result.exit_code == 0
+    assert "0 proposed" in result.stdout and "no event found" in result.stdout
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    refused = cli("import", str(folder))
+    assert refused.exit_code == 2 and "is a directory" in refused.stderr

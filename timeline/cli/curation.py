@@ -6,7 +6,7 @@ import click
 
 from timeline.bootstrap import bootstrap
 from timeline.cli import Context, cli, pass_context
-from timeline.cli.output import dumps, format_option
+from timeline.cli.output import dumps, format_option, record_id
 from timeline.commands import (
     EventInput,
     parse_company_option,
@@ -81,7 +81,7 @@ add.help = (add.help or "").replace("{types}", _TYPES_HELP)
 
 
 @cli.command()
-@click.argument("event_id")
+@click.argument("event_id", callback=record_id)
 @click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="A corrected field (repeatable).")
 @click.option("--company", "companies", multiple=True, metavar="ID[:ROLE]",
               help="Replace the companies with these (repeatable).")
@@ -104,7 +104,7 @@ def correct(ctx: Context, event_id: str, fields: tuple[str, ...], companies: tup
 
 
 @cli.command()
-@click.argument("event_id")
+@click.argument("event_id", callback=record_id)
 @click.option("--reason", required=True, help="Why the event is withdrawn.")
 @pass_context
 def retract(ctx: Context, event_id: str, reason: str) -> None:

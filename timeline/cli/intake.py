@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from timeline.cli import Context, cli, pass_context
 from timeline.clustering import cluster_key
-from timeline.cli.output import POSITIVE, counted, dumps, format_option
+from timeline.cli.output import POSITIVE, counted, dumps, format_option, record_id
 from timeline.commands import parse_company_option, parse_field_option
 from timeline.errors import DocumentError, InputError
 from timeline.intake import IntakeSummary
@@ -237,7 +237,7 @@ def _similar(more: int) -> str:
 
 
 @review.command("accept")
-@click.argument("proposal_id", metavar="ID")
+@click.argument("proposal_id", metavar="ID", callback=record_id)
 @click.option("--type", "type_", metavar="TYPE", help="Accept as this type instead.")
 @click.option("--company", "companies", multiple=True, metavar="ID[:ROLE]",
               help="Replace the companies and roles first (repeatable).")
@@ -259,7 +259,7 @@ def review_accept(ctx: Context, proposal_id: str, type_: str | None, companies: 
 
 
 @review.command("reject")
-@click.argument("proposal_id", metavar="ID")
+@click.argument("proposal_id", metavar="ID", callback=record_id)
 @click.option("--reason", help="Why, kept with the decision.")
 @pass_context
 def review_reject(ctx: Context, proposal_id: str, reason: str | None) -> None:
@@ -292,6 +292,8 @@ def serve(ctx: Context, host: str, port: int, once: bool) -> None:
     from timeline.service import Job, Service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("apscheduler", "httpx"):  # a line per job added and per request
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app = ctx.app
 
     def poll_due() -> str:

@@ -35,6 +35,12 @@ class Positive(click.ParamType[int]):
 
 POSITIVE = Positive()
 
+
+def record_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An event or proposal id as the log spells it (ids are lower-case hex), however
+    it was pasted: EV-0A1B... and ev-0a1b... are the same event."""
+    return value.strip().lower()
+
 EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
                      "amounts", "capacity_gwh", "country", "region", "city", "fields", "sources",
                      "retracted", "uncertain"]
