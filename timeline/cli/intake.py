@@ -19,6 +19,7 @@ from timeline.cli import Context, cli, pass_context
 from timeline.clustering import cluster_key
 from timeline.cli.output import POSITIVE, counted, dumps, format_option, record_id
 from timeline.commands import parse_company_option, parse_field_option
+from timeline.config import parse_interval
 from timeline.errors import DocumentError, InputError
 from timeline.intake import IntakeSummary
 
@@ -306,9 +307,11 @@ def serve(ctx: Context, host: str, port: int, once: bool) -> None:
         return (f"{summary.fetched} fetched, {summary.not_modified} not modified, "
                 f"{summary.failed} failed, {summary.proposed} proposed, {summary.accepted} accepted")
 
-    # One job looks every minute for the feeds that are due: each feed's own interval and
-    # its backoff after failures both live in its health row (next_poll_at).
-    jobs = [Job("feeds", POLL_TICK_SECONDS, poll_due)] if app.settings.feeds else []
+    # One job looks for the feeds that are due, every minute or at the shortest feed
+    # interval if that is shorter: each feed's own interval and its backoff after
+    # failures both live in its health row (next_poll_at).
+    tick = min([POLL_TICK_SECONDS, *(parse_interval(f.interval) for f in app.settings.feeds)])
+    jobs = [Job("feeds", tick, poll_due)] if app.settings.feeds else []
     if once:
         for job in jobs:
             click.echo(f"{job.name}: {job.run()}")
