@@ -107,11 +107,14 @@ _TARGET_BEFORE_ZH = re.compile(r"(?:到|至|计划|预计|将于|将在|将|拟�
 _TARGET_AFTER_ZH = re.compile(r"^\s*(?:前|之前|以前|内)")
 _TARGET_AFTER_EN = re.compile(r"^\s*(?:target|goal)", re.I)
 _EFFECTIVE_BEFORE_EN = re.compile(r"\b(?:from|starting|effective|as\s+of|beginning|takes?\s+effect\s+(?:on|in))\s+(?:on\s+)?$", re.I)
+# The end of a term ("from August 2027 to July 2030"): when a deal runs, not a goal of it.
+_TERM_END_EN = re.compile(r"\bfrom\b(?:(?![.;]).){1,40}\b(?:to|until|till|through)\s+$", re.I)
 _EFFECTIVE_AFTER_ZH = re.compile(r"^\s*(?:起|开始实施|开始征收|起实施|起生效|生效|实施)")
 _AS_OF_ZH = re.compile(r"截至\s*$")
 _TARGET_LOWERED = for_lowered(_TARGET_BEFORE_EN)
 _TARGET_AFTER_LOWERED = for_lowered(_TARGET_AFTER_EN)
 _EFFECTIVE_LOWERED = for_lowered(_EFFECTIVE_BEFORE_EN)
+_TERM_END_LOWERED = for_lowered(_TERM_END_EN)
 _DIGIT = re.compile(r"\d")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -332,11 +335,14 @@ def _classify(text: str, start: int, end: int, clause_start: int,
     if before_en is None or after_en is None:
         before_en, after_en = before, after
         effective_en, target_en, target_after_en = _EFFECTIVE_BEFORE_EN, _TARGET_BEFORE_EN, _TARGET_AFTER_EN
+        term_end_en = _TERM_END_EN
     else:
         effective_en, target_en, target_after_en = _EFFECTIVE_LOWERED, _TARGET_LOWERED, _TARGET_AFTER_LOWERED
+        term_end_en = _TERM_END_LOWERED
     # (the English cue ends in a space: it is only looked for before one, or before the
     # final line break "$" also matches at)
-    effective = bool((before_en[-1:].isspace() and effective_en.search(before_en))
+    effective = bool((before_en[-1:].isspace() and (effective_en.search(before_en)
+                                                    or term_end_en.search(before_en[-60:])))
                      or _EFFECTIVE_AFTER_ZH.match(after))
     if _AS_OF_ZH.search(before):
         return False, effective

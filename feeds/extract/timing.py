@@ -149,9 +149,15 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
     if trigger.flavour == "produce":
         return "completed"
     if (from_text and value is not None and ctx.published is not None and value.end <= ctx.published
-            and trigger.type in _INSTANT):
+            and trigger.type in _INSTANT and not _FUTURE_EN.search(ctx.text, clause[0], trigger.end)):
         return "completed"
     return "announced"
+
+
+# "will supply ..., the company said on Tuesday": the day is when it was said, and what was
+# said lies ahead (looked for in the clause up to the trigger's end: "will supply" is one).
+_FUTURE_EN = re.compile(r"\b(?:will|would|shall|(?:plans?|aims?|intends?|expects?|is|are|set)\s+to)\b",
+                        re.I)
 
 
 @functools.lru_cache(maxsize=4096)

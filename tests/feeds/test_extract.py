@@ -239,6 +239,19 @@ def test_relative_words_resolve_against_publication(index: AliasIndex, sentence:
     assert str(c.date) == date and c.date.precision == "day"
 
 
+@pytest.mark.parametrize("sentence, date, status", [
+    ("CATL said on July 30, 2025 it had signed a $4.3 billion deal to supply battery cells to "
+     "Tesla from August 2027 to July 2030.", "2025-07-30", "announced"),
+    ("CATL will supply cells to Tesla from 2027 to 2030, the company said on Tuesday.",
+     "2025-07-29", "announced"),
+])
+def test_the_term_of_a_deal_is_not_its_date(index: AliasIndex, sentence: str, date: str,
+                                            status: str) -> None:
+    """"from A to B" says when a deal runs; the deal is dated when it was made or told."""
+    c = only(run(index, sentence, "2025-07-31T08:00:00+00:00"), "supply_deal")
+    assert (str(c.date), c.date_is_target, c.status) == (date, False, status)
+
+
 def test_undated_happening_takes_the_publication_day(index: AliasIndex) -> None:
     c = only(run(index, "宁德时代宣布收购国轩高科。", "2024-03-06T23:30:00+00:00"), "acquisition")
     assert str(c.date) == "2024-03-06"
