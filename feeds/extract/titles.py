@@ -55,6 +55,11 @@ def _money(value: Any) -> str:
     return f"{value['currency']} {amount:g}"
 
 
+# A deal's title says how far it got: talks are not a purchase.
+_ACQUIRES = {"rumored": "may acquire", "announced": "to acquire", "approved": "cleared to acquire",
+             "cancelled": "drops bid for"}
+
+
 def title_for(draft: Draft, index: AliasIndex) -> str:
     """A one-line title for a draft (see the module doc)."""
     kind, fields = draft.type, draft.fields
@@ -66,7 +71,8 @@ def title_for(draft: Draft, index: AliasIndex) -> str:
         buyer, target = _join(_names(draft, index, "acquirer")), _join(_names(draft, index, "target"))
         seller = _join(_names(draft, index, "seller"))
         stake = f" {fields['stake_pct']:g}% of" if "stake_pct" in fields else ""
-        text = f"{buyer or 'Buyer'} acquires{stake} {target or 'a business'}"
+        verb = _ACQUIRES.get(draft.status, "acquires")
+        text = f"{buyer or 'Buyer'} {verb}{stake} {target or 'a business'}"
         return text + (f" from {seller}" if seller else "")
     if kind == "investment":
         investors = _join(_names(draft, index, "lead", "investor")) or "Investors"

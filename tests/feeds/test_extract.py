@@ -252,6 +252,18 @@ def test_the_term_of_a_deal_is_not_its_date(index: AliasIndex, sentence: str, da
     assert (str(c.date), c.date_is_target, c.status) == (date, False, status)
 
 
+@pytest.mark.parametrize("sentence, status, title", [
+    ("CATL is in talks to buy a stake in Northvolt, people familiar with the matter said.",
+     "rumored", "CATL may acquire Northvolt"),
+    ("CATL agreed to acquire Northvolt for $2 billion.", "announced", "CATL to acquire Northvolt"),
+    ("CATL acquired Northvolt in March 2024.", "completed", "CATL acquires Northvolt"),
+])
+def test_an_acquisitions_title_says_how_far_it_got(index: AliasIndex, sentence: str, status: str,
+                                                   title: str) -> None:
+    c = only(run(index, sentence, "2025-07-31T08:00:00+00:00"), "acquisition")
+    assert (c.status, c.title) == (status, title)
+
+
 def test_undated_happening_takes_the_publication_day(index: AliasIndex) -> None:
     c = only(run(index, "宁德时代宣布收购国轩高科。", "2024-03-06T23:30:00+00:00"), "acquisition")
     assert str(c.date) == "2024-03-06"
