@@ -56,6 +56,11 @@ def test_bad_input_exits_2_with_the_field_named_and_nothing_written(initialised)
     assert "Traceback" not in bad.stderr
     unknown = timeline(initialised, "frobnicate")
     assert unknown.returncode == 2
+    assert unknown.stderr.splitlines() == ["error: No such command 'frobnicate' (see `timeline --help`)"]
+    zero = timeline(initialised, "log", "--limit", "0")
+    assert zero.returncode == 2
+    assert zero.stderr.splitlines() == [
+        "error: Invalid value for '--limit': 0 is not a number from 1 up (see `timeline log --help`)"]
     assert record_count(initialised / "timeline.db") == before
 
 
