@@ -4,6 +4,7 @@ FTS5 syntax."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
@@ -64,12 +65,18 @@ def test_an_empty_query_matches_nothing():
     assert match_query("!!!") is None
 
 
-def test_bigram_index_finds_a_chinese_word_inside_a_longer_run():
+def _searchable(*texts: str) -> Callable[[str], list[int]]:
+    """An FTS5 table, tokenised as the event index is, holding `texts` as rows 1, 2, ...;
+    returns what a query finds in it."""
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61')")
-    conn.execute("INSERT INTO t (rowid, body) VALUES (1, ?)", (index_text("远景动力宣布建设新工厂"),))
-    conn.execute("INSERT INTO t (rowid, body) VALUES (2, ?)", (index_text("宁德时代扩产"),))
-    found = lambda q: [r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_query(q),))]
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize = 'porter unicode61 remove_diacritics 2')")
+    conn.executemany("INSERT INTO t (rowid, body) VALUES (?, ?)",
+                     [(row, index_text(text)) for row, text in enumerate(texts, start=1)])
+    return lambda q: [r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_query(q),))]
+
+
+def test_bigram_index_finds_a_chinese_word_inside_a_longer_run():
+    found = _searchable("远景动力宣布建设新工厂", "宁德时代扩产")
     assert found("远景") == [1]
     assert found("新工厂") == [1]
     assert found("景新") == []
@@ -77,11 +84,7 @@ def test_bigram_index_finds_a_chinese_word_inside_a_longer_run():
 
 
 def test_full_width_letters_are_the_letters_on_both_sides():
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (body, tokenize = 'porter unicode61 remove_diacritics 2')")
-    conn.execute("INSERT INTO t (rowid, body) VALUES (1, ?)", (index_text("ＬＧＥＳ Ｗｒｏｃｌａｗ expansion"),))
-    conn.execute("INSERT INTO t (rowid, body) VALUES (2, ?)", (index_text("CATL 扩产"),))
-    found = lambda q: [r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (match_query(q),))]
+    found = _searchable("ＬＧＥＳ Ｗｒｏｃｌａｗ expansion", "CATL 扩产")
     assert found("lges wroclaw") == [1]
     assert found("ＣＡＴＬ") == [2]
 
