@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from feeds.documents import Article, CompanyNote, EventBatch, read_document
+from feeds.documents import Article, CompanyNote, EventBatch, EventRow, read_document
 from feeds.drafts import draft_from
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
@@ -86,7 +86,7 @@ class Importer:
         return self._extractor
 
     def import_file(self, path: Path) -> IntakeSummary:
-        document = read_document(path)
+        document = read_document(path, check_row=self._check_row)
         if isinstance(document, EventBatch):
             return self._events(document, path)
         if isinstance(document, CompanyNote):
@@ -226,6 +226,13 @@ class Importer:
         summary.accepted = len([r for r in result.written if r.kind == ev.REPORTED])
         summary.new_items = summary.accepted
         return summary
+
+    def _check_row(self, row: EventRow) -> None:
+        """What only the registry can refuse (a company it does not know, a role), asked
+        while the file is read, so that its problems come with the file's own."""
+        data = row.event_data()
+        self.app.timeline.resolve_companies(
+            ev.event_type(data["type"]), [(c["company"], c["role"]) for c in data["companies"]])
 
     def _row_payload(self, data: dict[str, Any], file_key: str, index: int) -> dict[str, Any]:
         etype = ev.event_type(data["type"])

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from feeds.documents.articles import html_article, markdown_article, text_article
-from feeds.documents.batches import csv_batch, json_batch
+from feeds.documents.batches import RowCheck, csv_batch, json_batch
 from feeds.documents.errors import DocumentProblem, Problem, fail
 from feeds.documents.loose_dates import parse_loose_date
 from feeds.documents.markdown import read_markdown
@@ -54,10 +54,14 @@ _READERS: dict[str, tuple[Callable[[Path, str], Document], bool]] = {
     ".json": (json_batch, False),
     ".csv": (csv_batch, False),
 }
+_BATCHES: dict[str, Callable[[Path, str, RowCheck | None], EventBatch]] = {
+    ".json": json_batch, ".csv": csv_batch,
+}
 SUFFIXES: tuple[str, ...] = tuple(_READERS)
 
 
-def read_document(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
+def read_document(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES,
+                  check_row: RowCheck | None = None) -> Document:
     """Read one file into an `Article`, a `CompanyNote` or an `EventBatch`.
 
     Raises `DocumentError` (a `DocumentProblem`) for an unknown suffix, a missing, binary,
@@ -71,5 +75,8 @@ def read_document(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Docu
         shown = path.suffix or "no suffix"
         raise fail(path, f"cannot import a file with {shown}; the suffixes accepted are "
                          f"{' '.join(SUFFIXES)}")
+    batch = _BATCHES.get(path.suffix.lower())
+    if batch is not None:  # `check_row` checks each event of a batch file as it is read
+        return batch(path, read_text(path, max_bytes), check_row)
     reader, is_html = entry
     return reader(path, read_text(path, max_bytes, sniff_html=is_html))

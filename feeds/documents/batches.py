@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,21 @@ def _problem(exc: InputError, line: int, item: int | None = None) -> Problem:
     return Problem(exc.message, line=line, item=item)
 
 
+# A check of a row against what the file cannot know (the company registry), made while
+# the file is read so that its problems are listed with the file's own, all at once.
+RowCheck = Callable[[EventRow], None]
+
+
 def _finish(path: Path, fmt: str, rows: list[EventRow], problems: list[Problem],
-            items: bool) -> EventBatch:
-    """Refuse the batch if anything was wrong, including an id used twice."""
+            items: bool, check_row: RowCheck | None) -> EventBatch:
+    """Refuse the batch if anything was wrong, including an id used twice or a row that
+    `check_row` refuses."""
+    if check_row is not None:
+        for row in rows:
+            try:
+                check_row(row)
+            except InputError as exc:
+                problems.append(_problem(exc, row.line, row.index + 1 if items else None))
     first_use: dict[str, int] = {}
     for row in rows:
         if row.id is None:
@@ -159,7 +172,7 @@ def _events_member(path: Path, text: str, i: int, lines: _LineIndex) -> tuple[li
     return found, i + 1
 
 
-def json_batch(path: Path, text: str) -> EventBatch:
+def json_batch(path: Path, text: str, check_row: RowCheck | None = None) -> EventBatch:
     lines = _LineIndex(text)
     start = _skip(text, 0)
     if start == len(text):
@@ -185,7 +198,7 @@ def json_batch(path: Path, text: str) -> EventBatch:
             rows.append(build_event(value, line, index))
         except InputError as exc:
             problems.append(_problem(exc, line, index + 1))
-    return _finish(path, "json", rows, problems, items=True)
+    return _finish(path, "json", rows, problems, items=True, check_row=check_row)
 
 
 # -- CSV ------------------------------------------------------------------------------
@@ -218,7 +231,7 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in header and "," not in header else ","
 
 
-def csv_batch(path: Path, text: str) -> EventBatch:
+def csv_batch(path: Path, text: str, check_row: RowCheck | None = None) -> EventBatch:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows: list[EventRow] = []
     problems: list[Problem] = []
@@ -248,4 +261,4 @@ def csv_batch(path: Path, text: str) -> EventBatch:
                 problems.append(_problem(exc, line))
     except csv.Error as exc:
         raise fail(path, f"is not valid CSV: {exc}", line=reader.line_num) from None
-    return _finish(path, "csv", rows, problems, items=False)
+    return _finish(path, "csv", rows, problems, items=False, check_row=check_row)

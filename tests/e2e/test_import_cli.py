@@ -260,3 +260,20 @@ def test_a_document_without_an_event_says_so_and_a_folder_is_named_as_one(cli: C
     folder.mkdir()
     refused = cli("import", str(folder))
     assert refused.exit_code == 2 and "is a directory" in refused.stderr
+
+
+def test_a_bad_events_file_lists_every_problem_at_once_registry_ones_too(cli: Cli, tmp_path: Path):
+    sheet = tmp_path / "events.csv"
+    sheet.write_text("type,date,title,companies\n"
+                     "factory,2022,fine,catl:operator\n"
+                     "factory,2022-13,bad date,catl:operator\n"
+                     "factory,2022,unknown company,nobody:operator\n"
+                     "factory,2022,wrong role,catl:acquirer\n"
+                     "merger,2022,bad type,catl:operator\n", encoding="utf-8")
+    before = cli.records()
+    result = cli("import", str(sheet))
+    assert result.exit_code == 2
+    assert "4 problems; nothing of the file was imported" in result.stderr
+    for line in ("line 3: date:", "line 4: company:", "line 5: company:", "line 6: type:"):
+        assert line in result.stderr, line
+    assert cli.records() == before
