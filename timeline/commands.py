@@ -386,9 +386,17 @@ def _what_changes(state: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
         elif name == "date":
             if (value, changes.get("date_note")) != (state["date"], state.get("date_note")):
                 kept.update(date=value, date_note=changes.get("date_note"))
-        elif state.get(name) != value:
+        elif not _same(state.get(name), value):
             kept[name] = value
     return kept
+
+
+def _same(held: Any, given: Any) -> bool:
+    """Whether a correction gives what the event already holds; an empty text is no text
+    (an event without a summary, corrected to an empty one, is unchanged)."""
+    if isinstance(held, str) or isinstance(given, str):
+        return (held or None) == (given or None)
+    return bool(held == given)
 
 
 def _location_value(name: str, value: str) -> str:

@@ -144,6 +144,7 @@ def test_correct_records_the_change_and_the_reason(cli: Cli):
     (["correct", "{id}", "--reason", "r"], "field:", "nothing to correct"),
     (["correct", "{id}", "--field", "stake_pct=80", "--field", "date=2018-08", "--reason", "r"],
      "field:", "nothing to correct: ev-"),
+    (["correct", "{id}", "--field", "summary=", "--reason", "r"], "field:", "nothing to correct: ev-"),
     (["correct", "{id}", "--field", "title=x", "--reason", " "], "reason:", "say why"),
 ])
 def test_bad_corrections_and_retractions_exit_2_and_append_nothing(cli: Cli, args, field, problem):
