@@ -132,7 +132,11 @@ class SQLiteDatabase:
             self.conn.close()
             raise DatabaseUnusable(str(path), "is not a timeline database; create one with "
                                    "`timeline init`")
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        try:  # a second process creating the same file may hold it for a moment
+            self._when_free("PRAGMA journal_mode=WAL")
+        except StorageError:
+            self.conn.close()
+            raise
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -156,18 +160,21 @@ class SQLiteDatabase:
         """`BEGIN IMMEDIATE`, retried while another process holds the write lock.
 
         Taking the write lock up front means a transaction never fails half-way for lack
-        of it; waiting for the lock is retried with jittered backoff a bounded number of
-        times before `DatabaseBusy` is raised.
-        """
+        of it."""
+        self._when_free("BEGIN IMMEDIATE")
+        return self.conn
+
+    def _when_free(self, statement: str) -> None:
+        """Run `statement`, retried with jittered backoff a bounded number of times while
+        another process holds the file, then `DatabaseBusy`."""
         for attempt in range(BUSY_ATTEMPTS):
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return self.conn
+                self.conn.execute(statement)
+                return
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc) or attempt == BUSY_ATTEMPTS - 1:
                     raise DatabaseBusy() if _is_busy(exc) else StorageError(str(exc)) from exc
                 time.sleep(min(0.2, 0.005 * 2 ** min(attempt, 6)) * random.uniform(0.5, 1.5))
-        raise DatabaseBusy()  # not reached: the last attempt raises
 
     def commit(self) -> None:
         try:
