@@ -355,9 +355,19 @@ class ProjectionRunner:
         return int(row[0]) if row else 0
 
     def catch_up(self, batch: int = CATCH_UP_BATCH, progress: Progress | None = None) -> int:
-        """Apply every record not yet applied; returns how many records were applied."""
+        """Apply every record not yet applied; returns how many records were applied.
+
+        Looks first, without a write lock: a caught-up reader (on a read-only file too)
+        writes nothing."""
+        if not self._behind():
+            return 0
         with gc_paused():
             return self._catch_up(batch, batch, progress)
+
+    def _behind(self) -> bool:
+        head = self.store.head()
+        low = self.db.conn.execute("SELECT min(position) FROM checkpoints").fetchone()[0]
+        return low is None or low < head or self.store.refs_indexed() < head
 
     def _catch_up(self, batch: int, per_transaction: int, progress: Progress | None) -> int:
         """Apply `batch` records at a time, committing after `per_transaction` of them."""

@@ -84,3 +84,29 @@ def test_two_inits_racing_on_a_new_file_both_succeed(tmp_path):
             _, err = run.communicate(timeout=60)
             assert run.returncode == 0, err
         assert record_count(db) == len(COMPANY_IDS)
+
+
+def test_reading_a_caught_up_database_takes_no_write_lock(tmp_path):
+    """A reader must work on a file it may not write (a read-only copy, a backup) and
+    beside a long write: once the projections are caught up, reads take no write lock.
+    Here another connection holds the lock throughout; a read that wanted it would wait
+    for it (half a minute) and fail."""
+    config = write_config(tmp_path)
+    db = tmp_path / "timeline.db"
+    common = ["--config", str(config), "--db", str(db)]
+    assert run_main([*common, "init"]).exit_code == 0
+    assert run_main([*common, "add", "factory", "--company", "catl", "--date", "2022",
+                     "--title", "Plant"]).exit_code == 0
+    assert run_main([*common, "show", "catl"]).exit_code == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIMELINE_")}
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for command in (["show", "catl"], ["events"], ["search", "plant"], ["verify"],
+                        ["companies", "list"]):
+            done = subprocess.run([sys.executable, "-m", "timeline", *common, *command],
+                                  capture_output=True, text=True, env=env, timeout=15)
+            assert done.returncode == 0, (command, done.stderr)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -125,6 +125,10 @@ class SQLiteDatabase:
             raise DatabaseUnusable(str(path), f"cannot be opened ({exc})") from exc
         try:
             version = self.log_version()  # the first read of the file; it writes nothing
+        except sqlite3.OperationalError as exc:  # a WAL file needs its -shm beside it
+            self.conn.close()
+            raise DatabaseUnusable(str(path), f"cannot be read here ({exc}); check the "
+                                   "permissions of the file and its folder") from exc
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise DatabaseUnusable(str(path), f"is not a timeline database ({exc})") from exc
@@ -151,10 +155,20 @@ class SQLiteDatabase:
         conn = self.begin()
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            self.rollback()
+            raise self.refusal(exc) from exc
         except BaseException:
             self.rollback()
             raise
         self.commit()
+
+    def refusal(self, exc: sqlite3.OperationalError) -> StorageError:
+        """What a write the file refused means for the person at the keyboard."""
+        if "readonly" in str(exc):
+            return StorageError(f"{str(self.path)!r} cannot be written here (the file or its "
+                                f"folder is read-only): {exc}; reading it still works")
+        return StorageError(f"the database refused the write: {exc}")
 
     def begin(self) -> sqlite3.Connection:
         """`BEGIN IMMEDIATE`, retried while another process holds the write lock.
@@ -324,6 +338,9 @@ class SQLiteRecordStore:
         except sqlite3.IntegrityError as exc:
             self.db.rollback()
             raise self._translate(exc) from exc
+        except sqlite3.OperationalError as exc:
+            self.db.rollback()
+            raise self.db.refusal(exc) from exc
         except BaseException:
             self.db.rollback()
             raise
@@ -391,8 +408,13 @@ class SQLiteRecordStore:
             )
             done = rows[-1][0]
             indexed += len(rows)
-        conn.execute("UPDATE log_indexes SET position = ? WHERE name = 'refs'", (done,))
+        if indexed:
+            conn.execute("UPDATE log_indexes SET position = ? WHERE name = 'refs'", (done,))
         return indexed
+
+    def refs_indexed(self) -> int:
+        """The position up to which `record_refs` holds what records are about."""
+        return self._indexed(self.db.conn)
 
     @staticmethod
     def _indexed(conn: sqlite3.Connection) -> int:
