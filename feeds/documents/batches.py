@@ -24,6 +24,7 @@ from typing import Any
 from feeds.documents.errors import DocumentProblem, Problem, fail
 from feeds.documents.events import COMMON_KEYS, DERIVED_KEYS, TYPED_KEYS, build_event
 from feeds.documents.models import EventBatch, EventRow
+from feeds.sanitize import strip_controls
 from timeline.errors import InputError, InvalidField, UnknownType
 
 CSV_COLUMNS = (COMMON_KEYS - {"location"}) | TYPED_KEYS | DERIVED_KEYS
@@ -195,10 +196,22 @@ def json_batch(path: Path, text: str, check_row: RowCheck | None = None) -> Even
             problems.append(Problem("is not an event object", line=line, item=index + 1))
             continue
         try:
-            rows.append(build_event(value, line, index))
+            rows.append(build_event(_without_controls(value), line, index))
         except InputError as exc:
             problems.append(_problem(exc, line, index + 1))
     return _finish(path, "json", rows, problems, items=True, check_row=check_row)
+
+
+def _without_controls(value: Any) -> Any:
+    """A JSON value with control characters taken out of every string: JSON writes them
+    as escapes (\\u001b), which the raw text held only as letters."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {key: _without_controls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_controls(item) for item in value]
+    return value
 
 
 # -- CSV ------------------------------------------------------------------------------

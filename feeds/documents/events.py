@@ -25,6 +25,7 @@ from feeds.documents.loose_dates import parse_loose_date
 from feeds.documents.models import CompanyRole, EventRow, EventSource
 from feeds.documents.source import iso_utc
 from timeline import events as ev
+from timeline.commands import clean_text
 from timeline.dates import PartialDate, parse_date, parse_datetime
 from timeline.errors import InvalidField, validation_message
 from timeline.quantities import Amount, parse_capacity, parse_money
@@ -60,8 +61,8 @@ def build_event(raw: dict[str, Any], line: int, index: int) -> EventRow:
         type=etype.name,
         date=date,
         status=_status(values.get("status")),
-        title=_required_text(values, "title"),
-        summary=_text(values, "summary"),
+        title=clean_text("title", _required_text(values, "title")),
+        summary=_summary(values),
         companies=_companies(etype, values.get("companies")),
         amounts=amounts,
         capacity_gwh=_capacity(values.get("capacity_gwh")),
@@ -87,6 +88,12 @@ def _text(values: dict[str, Any], key: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise InvalidField(key, f"must be text, not {_kind(value)}")
     return str(value).strip()
+
+
+def _summary(values: dict[str, Any]) -> str | None:
+    """A summary, on one line and within its limit, as `add` takes it."""
+    text = _text(values, "summary")
+    return clean_text("summary", text) if text else None
 
 
 def _required_text(values: dict[str, Any], key: str) -> str:

@@ -277,3 +277,22 @@ def test_a_bad_events_file_lists_every_problem_at_once_registry_ones_too(cli: Cl
     for line in ("line 3: date:", "line 4: company:", "line 5: company:", "line 6: type:"):
         assert line in result.stderr, line
     assert cli.records() == before
+
+
+def test_an_events_file_meets_the_title_rules_of_add(cli: Cli, tmp_path: Path):
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([
+        {"type": "factory", "date": "2022", "companies": "catl:operator",
+         "title": "esc \u001b]0;PWNED\u0007 \u001b[31mred plant"},
+        {"type": "factory", "date": "2023", "companies": "catl:operator",
+         "title": "two\nlines", "summary": "a\tsummary"},
+    ]), encoding="utf-8")
+    assert cli("import", str(events)).exit_code == 0
+    titles = {e["title"]: e for e in json.loads(cli("show", "catl", "--format", "json").stdout)}
+    assert set(titles) == {"esc red plant", "two lines"}
+    assert titles["two lines"]["summary"] == "a summary"
+    too_long = tmp_path / "long.json"
+    too_long.write_text(json.dumps([{"type": "factory", "date": "2022", "companies": "catl:operator",
+                                     "title": "x" * 301}]), encoding="utf-8")
+    refused = cli("import", str(too_long))
+    assert refused.exit_code == 2 and "title: is 301 characters long; at most 300" in refused.stderr
