@@ -112,6 +112,7 @@ class Timeline:
         commands, which keep the history)."""
         state = self.queries.company(spec.id)
         if state is not None:
+            self._unmerged(spec.id, "register what you mean under")
             _refuse_other_details(state, spec)
         self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
         return self.append([self._registration(spec)])
@@ -153,7 +154,7 @@ class Timeline:
         for spec in specs:
             state = self.queries.company(spec.id)
             if state is not None and state["name"] != spec.name:
-                notes.append(f"config.toml calls {spec.id!r} {spec.name!r}, the registry "
+                notes.append(f"the config calls {spec.id!r} {spec.name!r}, the registry "
                              f"{state['name']!r}; `timeline companies rename` changes it")
         return notes
 
@@ -281,7 +282,19 @@ class Timeline:
         etype = ev.event_type(state["type"])
         changes = field_changes(etype, fields, current_fields=state["fields"])
         if companies:
-            changes["companies"] = self.resolve_companies(etype, companies)
+            given = self.resolve_companies(etype, companies)
+            # Companies merged since are named by their survivors now: restating them as
+            # they were is no change (and keeps whom the report named).
+            registry = self.queries.registry()
+            held: list[dict[str, str]] = []
+            for company in state["companies"]:
+                now = {**company, "company": registry.survivor(company["company"])}
+                if now not in held:  # two companies merged into one, in the same role
+                    held.append(now)
+            if given != held:
+                changes["companies"] = given
+            elif not fields:
+                raise InvalidField("company", f"nothing to correct: {event_id} already names them")
         if not changes:
             raise InvalidField("field", "nothing to correct; give --field NAME=VALUE or --company")
         changes = _what_changes(state, changes)

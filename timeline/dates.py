@@ -96,8 +96,8 @@ def parse_datetime(text: str, field: str = "known-at") -> datetime:
     """
     raw = text.strip()
     try:
-        if _DATE.match(raw) and raw.count("-") == 2:
-            day = date.fromisoformat(raw)
+        if "T" not in raw.upper() and ":" not in raw and " " not in raw:
+            day = date.fromisoformat(raw)  # any ISO form of a day: 2026-11-22, 20261122, 2026-W47-7
             return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=timezone.utc)
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:

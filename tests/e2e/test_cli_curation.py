@@ -37,7 +37,7 @@ def test_init_notes_a_company_the_config_names_otherwise_and_renames_nothing(tmp
         'name = "Envision AESC"', 'name = "AESC Group"'), encoding="utf-8")
     again = run_main(["--config", str(config), "init"])
     assert again.exit_code == 0 and "(0 appended)" in again.stdout
-    assert "config.toml calls 'aesc' 'AESC Group', the registry 'Envision AESC'" in again.stderr
+    assert "the config calls 'aesc' 'AESC Group', the registry 'Envision AESC'" in again.stderr
 
 
 def test_the_database_path_can_come_from_the_config_or_the_environment(tmp_path, monkeypatch):
@@ -347,3 +347,20 @@ def test_an_event_id_is_found_however_it_was_pasted(cli: Cli):
     result = cli("correct", f" {event_id.upper()} ", "--field", "stake_pct=100", "--reason", "filing")
     assert result.exit_code == 0, result.stderr
     assert cli("retract", event_id.upper(), "--reason", "duplicate").exit_code == 0
+
+
+def test_after_a_merge_restating_an_events_companies_changes_nothing(cli: Cli):
+    event_id = cli("add", "partnership", "--company", "envision:partner", "--company", "aesc:partner",
+                   "--date", "2018", "--title", "Joint venture").last_word
+    merged = cli("companies", "merge", "远景集团", "ＡＥＳＣ", "--reason", "one group")
+    assert merged.stdout.strip() == "Merged envision into aesc"
+    assert cli("companies", "merge", "nissan", "envision").stdout.strip() == "Merged nissan into aesc"
+    before = cli.records()
+    same = cli("correct", event_id, "--company", "envision:partner", "--company", "aesc:partner",
+               "--reason", "restated")
+    assert same.exit_code == 2 and f"nothing to correct: {event_id} already names them" in same.stderr
+    assert cli.records() == before
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert [c["reported_as"] for c in event["companies"]] == ["envision", "aesc"]
+    again = cli("companies", "add", "envision", "--name", "Envision Group")
+    assert again.exit_code == 2 and "'envision' was merged into 'aesc'" in again.stderr

@@ -69,9 +69,10 @@ def test_a_datetime_without_offset_is_utc_and_one_with_an_offset_is_converted():
     assert parse_datetime("2026-11-01T09:00:00Z") == datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
 
 
-def test_a_bare_date_as_known_at_means_the_end_of_that_day():
-    moment = parse_datetime("2026-11-20")
-    assert format_timestamp(moment) == "2026-11-20T23:59:59.999999Z"
+@pytest.mark.parametrize("day", ["2026-11-20", "20261120", "2026-W47-5"])
+def test_a_bare_date_as_known_at_means_the_end_of_that_day(day):
+    """Whichever ISO form names the day (a week date too, not midnight of it)."""
+    assert format_timestamp(parse_datetime(day)) == "2026-11-20T23:59:59.999999Z"
 
 
 def test_an_unreadable_datetime_names_the_field():

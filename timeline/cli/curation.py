@@ -13,7 +13,7 @@ from timeline.commands import (
     parse_field_option,
     parse_source_option,
 )
-from timeline.companies import CompanySpec
+from timeline.companies import COMPANY_STREAM_PREFIX, CompanySpec
 from timeline.errors import InvalidField, validation_message
 from timeline.events import EVENT_TYPES
 
@@ -230,5 +230,6 @@ def merge_company(ctx: Context, absorbed: str, into: str, reason: str | None) ->
     Example:
       timeline companies merge aesc-uk aesc --reason "Duplicate registration"
     """
-    ctx.app.timeline.merge_companies(absorbed, into, reason)
-    click.echo(f"Merged {absorbed} into {into}")
+    result = ctx.app.timeline.merge_companies(absorbed, into, reason)
+    merge = result.written[0]
+    click.echo(f"Merged {merge.stream.removeprefix(COMPANY_STREAM_PREFIX)} into {merge.data['into']}")
