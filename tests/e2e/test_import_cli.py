@@ -36,6 +36,15 @@ name = "A123 Systems"
 country = "US"
 """
 
+def refused_import(cli: Cli, path: Path) -> str:
+    """Import `path`, which must be refused (exit 2) with nothing appended; the message."""
+    before = cli.records()
+    result = cli("import", str(path))
+    assert result.exit_code == 2, result.stdout
+    assert cli.records() == before
+    return result.stderr
+
+
 GOOD_FILES = ("news-zh-aesc-sequoia.md", "article-en.md", "article-en.html", "article-en.txt",
               "company-note-aesc.md", "company-note-zh.md", "events-good.json", "events-good.csv",
               "events-export.json")
@@ -213,11 +222,8 @@ def test_a_note_giving_another_companys_name_as_an_alias_writes_nothing(curator:
     note.write_text("---\ntype: company\nid: northvolt\nname: Northvolt\n"
                     "aliases: [Northvolt AB, 宁德时代]\n---\n# Northvolt\n\n## History\n\n"
                     "| Year | Event |\n|------|-------|\n| 2016 | Founded in Stockholm |\n", encoding="utf-8")
-    length = curator.records()
-    result = curator("import", str(note))
-    assert result.exit_code == 2
-    assert "'宁德时代' already belongs to 'catl'" in result.stderr
-    assert curator.records() == length  # not even the alias that was free, nor the history
+    # not even the alias that was free, nor the history
+    assert "'宁德时代' already belongs to 'catl'" in refused_import(curator, note)
     assert curator("show", "Northvolt AB").exit_code == 2
 
 
@@ -270,13 +276,10 @@ def test_a_bad_events_file_lists_every_problem_at_once_registry_ones_too(cli: Cl
                      "factory,2022,unknown company,nobody:operator\n"
                      "factory,2022,wrong role,catl:acquirer\n"
                      "merger,2022,bad type,catl:operator\n", encoding="utf-8")
-    before = cli.records()
-    result = cli("import", str(sheet))
-    assert result.exit_code == 2
-    assert "4 problems; nothing of the file was imported" in result.stderr
+    problems = refused_import(cli, sheet)
+    assert "4 problems; nothing of the file was imported" in problems
     for line in ("line 3: date:", "line 4: company:", "line 5: company:", "line 6: type:"):
-        assert line in result.stderr, line
-    assert cli.records() == before
+        assert line in problems, line
 
 
 def test_an_events_file_meets_the_title_rules_of_add(cli: Cli, tmp_path: Path):
