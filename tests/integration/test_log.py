@@ -52,12 +52,33 @@ def test_the_database_refuses_a_second_record_at_the_same_stream_version(store):
     store.append([rec("a", 1)])
     conn = raw(store)
     row = conn.execute("SELECT * FROM records WHERE position = 1").fetchone()
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: records.stream"):
-        conn.execute("INSERT INTO records VALUES (2, 'a', 1, 'x', 1, '{}', '{}', 't', NULL, 'h')")
+    later = "2030-01-01T00:00:00.000000Z"
+    with pytest.raises(sqlite3.IntegrityError, match="a stream takes its next version"):
+        conn.execute("INSERT INTO records VALUES (2, 'a', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')", (later,))
+    with pytest.raises(sqlite3.IntegrityError, match="a stream takes its next version"):
+        conn.execute("INSERT INTO records VALUES (2, 'a', 3, 'x', 1, '{}', '{}', ?, NULL, 'h')", (later,))
     with pytest.raises(sqlite3.IntegrityError, match="next position"):
-        conn.execute("INSERT INTO records VALUES (5, 'a', 2, 'x', 1, '{}', '{}', 't', NULL, 'h')")
+        conn.execute("INSERT INTO records VALUES (5, 'a', 2, 'x', 1, '{}', '{}', ?, NULL, 'h')", (later,))
     assert row[0] == 1
     assert store.head() == 1
+
+
+@pytest.mark.parametrize("position, stream, version, key", [
+    (1, "a", 1, None),             # at its own position
+    (3, "a", 1, None),             # at the next position, taking an older record's version
+    (3, "c", 1, "item:1"),         # at the next position, taking an older record's key
+])
+def test_insert_or_replace_cannot_rewrite_a_record(store, position, stream, version, key):
+    """REPLACE resolves a conflict by deleting the older row, and that delete fires no
+    DELETE trigger: the insert triggers must refuse it before it happens."""
+    store.append([rec("a", 1, key="item:1"), rec("b", 1)])
+    before = [(r.position, r.hash) for r in store.read()]
+    conn = raw(store)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only|next position"):
+        conn.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, 'x', 1, '{}', '{}', "
+                     "'2030-01-01T00:00:00.000000Z', ?, 'forged')", (position, stream, version, key))
+    assert [(r.position, r.hash) for r in store.read()] == before
+    assert store.verify() == (2, None, None)
 
 
 @pytest.mark.parametrize("position, recorded_at", [
@@ -66,6 +87,7 @@ def test_the_database_refuses_a_second_record_at_the_same_stream_version(store):
     (-1, "2030-01-01T00:00:00.000000Z"),
     (3, "2030-01-01T00:00:00.000000Z"),     # a gap
     (2, "2000-01-01T00:00:00.000000Z"),     # the next position, earlier in time
+    (2, "zzz"),                             # not a timestamp (every later one would be held to it)
 ])
 def test_the_database_refuses_a_record_out_of_order(store, position, recorded_at):
     store.append([rec("a", 1)])
@@ -81,7 +103,7 @@ def test_the_database_takes_the_next_position_at_the_same_moment_or_later(store)
     conn = raw(store)
     conn.execute("INSERT INTO records VALUES (2, 'b', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')",
                  (first.recorded_at,))
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: records.position"):
+    with pytest.raises(sqlite3.IntegrityError, match="next position"):
         conn.execute("INSERT INTO records VALUES (2, 'c', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')",
                       (first.recorded_at,))
     assert store.head() == 2
@@ -111,8 +133,9 @@ def test_appending_a_key_that_exists_is_a_no_op_that_says_so(store):
     assert store.head() == 3
     assert store.get_by_key("item:1").position == 1
     conn = raw(store)
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: records.key"):
-        conn.execute("INSERT INTO records VALUES (4, 'z', 1, 'x', 1, '{}', '{}', 't', 'item:1', 'h')")
+    with pytest.raises(sqlite3.IntegrityError, match="a key is new"):
+        conn.execute("INSERT INTO records VALUES (4, 'z', 1, 'x', 1, '{}', '{}', "
+                     "'2030-01-01T00:00:00.000000Z', 'item:1', 'h')")
 
 
 def test_each_hash_chains_to_the_previous_record(store):

@@ -79,6 +79,28 @@ LOG_MIGRATIONS: list[str] = [
               WHERE position = NEW.position - 1 AND recorded_at <= NEW.recorded_at))
     BEGIN SELECT RAISE(ABORT, 'records must be appended at the next position, never earlier in time'); END;
     """,
+    # 3 -> 4: INSERT OR REPLACE can no longer rewrite history. A conflict it resolves by
+    # deleting the older row fires no DELETE trigger (unless a connection turns on
+    # recursive_triggers), so an insert that would meet a record already in the log (at its
+    # position, its stream version or its key) is refused before it is tried: the next
+    # position is max + 1, the next version of a stream is its last + 1 (versions are
+    # gapless too), and a key is new. recorded_at must read as a UTC timestamp, since every
+    # later record is held to be no earlier than it. The store checks all of this before it
+    # appends; these guard the file against everything else.
+    """
+    DROP TRIGGER records_in_order;
+    CREATE TRIGGER records_in_order BEFORE INSERT ON records
+    WHEN NEW.position IS NOT (SELECT coalesce(max(position), 0) + 1 FROM records)
+      OR NEW.recorded_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:*Z'
+      OR NEW.recorded_at < coalesce(
+           (SELECT recorded_at FROM records WHERE position = NEW.position - 1), '')
+    BEGIN SELECT RAISE(ABORT, 'records must be appended at the next position, never earlier in time'); END;
+    CREATE TRIGGER records_never_replaced BEFORE INSERT ON records
+    WHEN NEW.version IS NOT (SELECT coalesce(max(version), 0) + 1 FROM records
+                             WHERE stream = NEW.stream)
+      OR (NEW.key IS NOT NULL AND EXISTS (SELECT 1 FROM records WHERE key = NEW.key))
+    BEGIN SELECT RAISE(ABORT, 'records are append-only: a stream takes its next version, and a key is new (nothing in the log is replaced)'); END;
+    """,
 ]
 
 LOG_VERSION = len(LOG_MIGRATIONS)
