@@ -11,9 +11,11 @@ import sqlite3
 import pytest
 
 from timeline.commands import EventInput
-from timeline.records import NewRecord
+from timeline.records import GENESIS_HASH, NewRecord, chain_hash
 
 from tests.conftest import Cli, projection_contents
+
+COLUMNS = "position, stream, version, kind, schema, data, meta, recorded_at, key, hash"
 
 DESIGNED_KEYS = {"id", "type", "date", "precision", "status", "title", "companies", "amounts",
                  "location", "sources", "retracted", "uncertain"}
@@ -221,6 +223,26 @@ def test_verify_passes_on_an_intact_log(cli: Cli, history):
     result = cli("verify")
     assert result.exit_code == 0
     assert f"OK: {cli.records()} records" in result.stdout
+
+
+def test_a_head_kept_from_an_earlier_verify_shows_a_rewritten_and_rehashed_log(cli: Cli, history):
+    head = cli("verify").stdout.split("hash ")[-1].strip()
+    cli("add", "factory", "--company", "catl", "--date", "2024", "--title", "Later plant")
+    assert cli("verify", "--head", head).exit_code == 0        # the chain passes through it
+    conn = sqlite3.connect(cli.db)                             # a forger re-hashes from record 1
+    conn.executescript("DROP TRIGGER records_no_update;")
+    prev = GENESIS_HASH
+    for row in conn.execute(f"SELECT {COLUMNS} FROM records ORDER BY position").fetchall():
+        position, stream, version, kind, schema, data, meta, recorded_at, key, _ = row
+        if position == 1:
+            data = data.replace("Envision AESC", "Forged Co")
+        prev = chain_hash(prev, position, stream, version, kind, schema, data, meta, recorded_at, key)
+        conn.execute("UPDATE records SET data = ?, hash = ? WHERE position = ?", (data, prev, position))
+    conn.commit()
+    conn.close()
+    assert cli("verify").exit_code == 0                        # the chain alone cannot tell
+    caught = cli("verify", "--head", head)
+    assert caught.exit_code == 1 and "no longer passes through the head" in caught.stderr
 
 
 def test_verify_exits_non_zero_naming_the_altered_position(cli: Cli, history):

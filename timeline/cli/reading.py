@@ -14,7 +14,7 @@ from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
 from timeline.cli.output import EVENT_FORMATS, POSITIVE, emit_events, format_option
 from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
-from timeline.errors import ChainBroken, InvalidField
+from timeline.errors import ChainBroken, InvalidField, StorageError
 from timeline.events import event_type
 from timeline.replay import Query
 
@@ -199,20 +199,33 @@ def show_log(ctx: Context, start: int, limit: int | None, fmt: str) -> None:
 
 
 @cli.command()
+@click.option("--head", "kept", metavar="HASH",
+              help="A head hash printed by an earlier verify: the chain must still pass through it.")
 @pass_context
-def verify(ctx: Context) -> None:
+def verify(ctx: Context, kept: str | None) -> None:
     """Walk the hash chain; exit 1 naming the first record that does not follow.
+
+    The chain proves each record against the one before it, so a rewrite would have to
+    re-hash everything after it; a head hash kept outside the database shows that too.
+    verify prints the head; `--head HASH` checks that the chain still passes through one.
 
     \b
     Example:
       timeline verify
+      timeline verify --head 9f2c...e41a
     """
     checked, bad, why = ctx.app.store.verify()
     if bad is not None:
         # An error, not click's Exit: `main` runs click with standalone_mode=False, where
         # an Exit becomes a return value and the process would exit 0 on a broken chain.
         raise ChainBroken(bad, f"{why} ({checked} records before it are intact)")
+    if kept is not None and ctx.app.store.position_of_hash(kept.strip().lower()) is None:
+        raise StorageError(f"the chain no longer passes through the head {kept}: records up "
+                           "to it were rewritten and re-hashed, or it is another log's head")
     click.echo(f"OK: {checked} records, hash chain intact.")
+    head = next(iter(ctx.app.store.read(after=checked - 1, until=checked)), None)
+    if head is not None:
+        click.echo(f"Head: position {head.position}, hash {head.hash}")
 
 
 @cli.command()

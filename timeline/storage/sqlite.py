@@ -605,6 +605,12 @@ class SQLiteRecordStore:
     def count(self) -> int:
         return int(self.db.conn.execute("SELECT count(*) FROM records").fetchone()[0])
 
+    def position_of_hash(self, digest: str) -> int | None:
+        """The position of the record with this hash, if the log holds one (a scan: it
+        serves `verify --head`, which reads the whole log anyway)."""
+        row = self.db.conn.execute("SELECT position FROM records WHERE hash = ?", (digest,)).fetchone()
+        return int(row[0]) if row else None
+
     def verify(self) -> tuple[int, int | None, str | None]:
         """Recompute every hash from the stored bytes; name the first position that fails."""
         prev_hash = GENESIS_HASH
