@@ -359,12 +359,13 @@ class ProjectionRunner:
 
         Looks first, without a write lock: a caught-up reader (on a read-only file too)
         writes nothing."""
-        if not self._behind():
+        if not self.behind():
             return 0
         with gc_paused():
             return self._catch_up(batch, batch, progress)
 
-    def _behind(self) -> bool:
+    def behind(self) -> bool:
+        """Whether a record of the log waits for a projection or for the log's index."""
         head = self.store.head()
         low = self.db.conn.execute("SELECT min(position) FROM checkpoints").fetchone()[0]
         return low is None or low < head or self.store.refs_indexed() < head

@@ -275,3 +275,30 @@ def test_reads_are_current_even_after_a_writer_stopped_before_its_catch_up(cli: 
     assert [e["id"] for e in as_json(cli("events", "--format", "json"))] == ["ev-raw"]
     assert [e["id"] for e in as_json(cli("search", "another tool", "--format", "json"))] == ["ev-raw"]
     assert [e["id"] for e in as_json(cli("show", "aesc", "--format", "json"))] == ["ev-raw"]
+
+
+def test_a_read_answers_from_one_state_of_the_file_even_when_a_rebuild_starts_midway(
+        cli: Cli, history, monkeypatch):
+    """A rebuild's first commit empties every projection table. A command that had begun
+    reading before it must still answer from the state it began with, not from tables
+    emptied between two of its queries (it printed [] and exited 0)."""
+    from timeline.bootstrap import bootstrap
+    from timeline.queries import LiveQueries
+
+    expected = as_json(cli("show", "aesc", "--format", "json"))
+    assert expected
+    find_company = LiveQueries.find_company
+
+    def a_rebuild_starts(self: LiveQueries, text: str) -> str | None:
+        found = find_company(self, text)
+        other = bootstrap(str(cli.config), str(cli.db))   # another process, in effect
+        try:
+            with other.db.transaction() as conn:
+                for projection in other.runner.projections:
+                    other.runner._create(conn, projection, rebuilding=True)
+        finally:
+            other.close()
+        return found
+
+    monkeypatch.setattr(LiveQueries, "find_company", a_rebuild_starts)
+    assert as_json(cli("show", "aesc", "--format", "json")) == expected

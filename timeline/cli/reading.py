@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -44,13 +46,18 @@ def replay_options(function: Any) -> Any:
     return function
 
 
-def _caught_up(app: App) -> App:
-    """The live tables must answer for the whole log: apply what a writer that stopped
-    before its catch-up (a crash, another tool) left unapplied. Cheap when nothing is."""
-    row = app.db.conn.execute("SELECT min(position) FROM checkpoints").fetchone()
-    if row[0] is None or row[0] < app.store.head():
+@contextmanager
+def _reading(app: App) -> Iterator[App]:
+    """The app with its projections caught up with the log, and every query of the
+    command reading one snapshot of the file: none sees what another did not, and none
+    sees a rebuild's tables half filled (the reader catches up with it instead, waiting
+    for its lock between its transactions). Cheap, and lock-free, when nothing is behind."""
+    while True:
         app.runner.catch_up()
-    return app
+        with app.db.snapshot():
+            if not app.runner.behind():
+                yield app
+                return
 
 
 def _survivor(app: App, company_id: str, known_at: str | None) -> str:
@@ -62,9 +69,8 @@ def _survivor(app: App, company_id: str, known_at: str | None) -> str:
     return app.replayer.merge_group(company_id, until)[0]
 
 
-def _events(ctx: Context, query: Query, as_of: str | None, known_at: str | None,
+def _events(app: App, query: Query, as_of: str | None, known_at: str | None,
             company: str | None) -> list[dict[str, Any]]:
-    app = ctx.app
     if as_of:
         query.as_of = as_of_bound(as_of)
     if as_of is None and known_at is None:
@@ -94,13 +100,14 @@ def show(ctx: Context, company: str, as_of: str | None, known_at: str | None,
       timeline show 远景动力 --as-of 2018-12 --format json
       timeline show aesc --known-at 2026-11-01T09:00:00+01:00
     """
-    company_id = _caught_up(ctx.app).queries.find_company(company)
-    if company_id is None:
-        ctx.app.queries.resolve_company(company)  # raises UnknownCompany
-    assert company_id is not None
-    query = Query(include_retracted=include_retracted)
-    events = _events(ctx, query, as_of, known_at, company_id)
-    survivor = _survivor(ctx.app, company_id, known_at)
+    with _reading(ctx.app) as app:
+        company_id = app.queries.find_company(company)
+        if company_id is None:
+            app.queries.resolve_company(company)  # raises UnknownCompany
+        assert company_id is not None
+        query = Query(include_retracted=include_retracted)
+        events = _events(app, query, as_of, known_at, company_id)
+        survivor = _survivor(app, company_id, known_at)
     if survivor != company_id:
         click.echo(f"note: {company_id} was merged into {survivor}; this is {survivor}'s "
                    f"timeline, with {company_id}'s history in it", err=True)
@@ -130,12 +137,6 @@ def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_
     """
     for name in types:
         event_type(name)
-    _caught_up(ctx.app)
-    company_id = None
-    if company:
-        company_id = ctx.app.queries.find_company(company)
-        if company_id is None:
-            ctx.app.queries.resolve_company(company)
     query = Query(
         types=types,
         date_from=parse_date(date_from, "from").start if date_from else None,
@@ -144,7 +145,14 @@ def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_
     )
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise InvalidField("to", f"{date_to} ends before --from {date_from} begins")
-    emit_events(_events(ctx, query, as_of, known_at, company_id), fmt)
+    with _reading(ctx.app) as app:
+        company_id = None
+        if company:
+            company_id = app.queries.find_company(company)
+            if company_id is None:
+                app.queries.resolve_company(company)
+        events = _events(app, query, as_of, known_at, company_id)
+    emit_events(events, fmt)
 
 
 _with_replay_help(list_events)
@@ -168,7 +176,8 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
       timeline search 远景
       timeline search gigafactory --format json
     """
-    found = _caught_up(ctx.app).queries.search(query, limit=limit)
+    with _reading(ctx.app) as app:
+        found = app.queries.search(query, limit=limit)
     emit_events(found, fmt, empty=f"Nothing matches {query!r}.")
 
 

@@ -170,6 +170,16 @@ class SQLiteDatabase:
                                 f"folder is read-only): {exc}; reading it still works")
         return StorageError(f"the database refused the write: {exc}")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees one state of the file, whatever
+        other processes commit meanwhile (WAL keeps it for the reader)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
     def begin(self) -> sqlite3.Connection:
         """`BEGIN IMMEDIATE`, retried while another process holds the write lock.
 
