@@ -119,7 +119,7 @@ class Importer:
         queries = self.app.queries
         for name in [note.company_id, note.name, *note.aliases]:
             if name and (found := queries.find_company(name)):
-                return queries.registry().survivor(found)
+                return queries.survivor(found)
         slug = re.sub(r"[^a-z0-9]+", "-", note.name.casefold()).strip("-")[:64] or _digest(note.name)
         try:
             spec = CompanySpec(id=slug, name=note.name, aliases=note.aliases, country=note.country)
@@ -134,10 +134,10 @@ class Importer:
         queries = self.app.queries
         known = next((found for name in [note.company_id, note.name, *note.aliases]
                       if name and (found := queries.find_company(name))), None)
-        company = queries.registry().survivor(known) if known else None
+        company = queries.survivor(known) if known else None
         for alias in note.aliases:
             owner = queries.find_company(alias)
-            if owner is not None and queries.registry().survivor(owner) != company:
+            if owner is not None and queries.survivor(owner) != company:
                 raise DocumentError(f"{note.path}: alias {alias!r} already belongs to {owner!r}; "
                                     "nothing of the file was imported")
 

@@ -167,7 +167,7 @@ class Timeline:
         found = self.queries.find_company(text)
         if found is None:
             raise UnknownCompany(text)
-        survivor = self.queries.registry().survivor(found)
+        survivor = self.queries.survivor(found)
         if survivor != found:
             raise InvalidField("company", f"{found!r} was merged into {survivor!r}; {what} "
                                f"{survivor!r} if that is what you mean")
@@ -188,7 +188,7 @@ class Timeline:
         owner = self.queries.find_company(alias)
         if owner is None:
             return True
-        if self.queries.registry().survivor(owner) == company_id:
+        if self.queries.survivor(owner) == company_id:
             return False
         raise DuplicateCompany(alias, owner)
 
@@ -285,10 +285,9 @@ class Timeline:
             given = self.resolve_companies(etype, companies)
             # Companies merged since are named by their survivors now: restating them as
             # they were is no change (and keeps whom the report named).
-            registry = self.queries.registry()
             held: list[dict[str, str]] = []
             for company in state["companies"]:
-                now = {**company, "company": registry.survivor(company["company"])}
+                now = {**company, "company": self.queries.survivor(company["company"])}
                 if now not in held:  # two companies merged into one, in the same role
                     held.append(now)
             if given != held:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -63,6 +64,19 @@ class CompanySpec(BaseModel):
         default_factory=list
     )
     country: CountryCode | None = None
+
+
+def follow_merges(company_id: str, merged_into: Callable[[str], str | None]) -> str:
+    """The company `company_id` lives on as: itself, or the survivor of its merges
+    (`merged_into` names the company one was merged into; a cycle stops where it closes)."""
+    seen = set()
+    while company_id not in seen:
+        seen.add(company_id)
+        into = merged_into(company_id)
+        if not into:
+            return company_id
+        company_id = into
+    return company_id
 
 
 def lookup_key(text: str) -> str:

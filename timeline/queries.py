@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from timeline.companies import lookup_key
+from timeline.companies import follow_merges, lookup_key
 from timeline.errors import InvalidField, UnknownCompany
 from timeline.jsontext import loads
 from timeline.projections import EVENT_STATE_COLUMNS, EVENTS_WITH_RECORDS, event_state
@@ -36,7 +36,17 @@ class LiveQueries:
         found = self.find_company(text)
         if found is None:
             raise UnknownCompany(text)
-        return self.registry().survivor(found)
+        return self.survivor(found)
+
+    def survivor(self, company_id: str) -> str:
+        """Today's survivor of `company_id`, one row per merge: a command resolving one
+        company needs no registry of them all (an import resolves two per row)."""
+        return follow_merges(company_id, self._merged_into)
+
+    def _merged_into(self, company_id: str) -> str | None:
+        row = self.conn.execute("SELECT merged_into FROM companies WHERE id = ?",
+                                (company_id,)).fetchone()
+        return row[0] if row else None
 
     def registry(self) -> Registry:
         rows = self.conn.execute("SELECT id, state FROM companies")

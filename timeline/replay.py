@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from timeline.companies import COMPANY_STREAM_PREFIX, MERGED, fold_company
+from timeline.companies import COMPANY_STREAM_PREFIX, MERGED, fold_company, follow_merges
 from timeline.dates import parse_date
 from timeline.events import EVENT_STREAM_PREFIX, fold_event
 from timeline.records import Record
@@ -38,14 +38,11 @@ class Registry:
             self.companies[company_id] = state
 
     def survivor(self, company_id: str) -> str:
-        seen = set()
-        while company_id not in seen:
-            seen.add(company_id)
-            state = self.companies.get(company_id)
-            if state is None or not state["merged_into"]:
-                return company_id
-            company_id = state["merged_into"]
-        return company_id
+        return follow_merges(company_id, self._merged_into)
+
+    def _merged_into(self, company_id: str) -> str | None:
+        state = self.companies.get(company_id)
+        return state["merged_into"] if state else None
 
     def name(self, company_id: str) -> str:
         state = self.companies.get(self.survivor(company_id))

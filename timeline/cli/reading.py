@@ -64,7 +64,7 @@ def _survivor(app: App, company_id: str, known_at: str | None) -> str:
     """The company whose timeline `show` prints for `company_id`: itself, or the one it
     had been merged into by `known_at` (today when not given)."""
     if known_at is None:
-        return app.queries.registry().survivor(company_id)
+        return app.queries.survivor(company_id)
     until = app.replayer.bound(format_timestamp(parse_datetime(known_at)))
     return app.replayer.merge_group(company_id, until)[0]
 
