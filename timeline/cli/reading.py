@@ -60,13 +60,17 @@ def _reading(app: App) -> Iterator[App]:
                 return
 
 
+def _until(app: App, known_at: str | None) -> int:
+    """The last position of the log known at `--known-at` (the head without one)."""
+    return app.replayer.bound(format_timestamp(parse_datetime(known_at)) if known_at else None)
+
+
 def _survivor(app: App, company_id: str, known_at: str | None) -> str:
     """The company whose timeline `show` prints for `company_id`: itself, or the one it
     had been merged into by `known_at` (today when not given)."""
     if known_at is None:
         return app.queries.survivor(company_id)
-    until = app.replayer.bound(format_timestamp(parse_datetime(known_at)))
-    return app.replayer.merge_group(company_id, until)[0]
+    return app.replayer.merge_group(company_id, _until(app, known_at))[0]
 
 
 def _events(app: App, query: Query, as_of: str | None, known_at: str | None,
@@ -77,7 +81,7 @@ def _events(app: App, query: Query, as_of: str | None, known_at: str | None,
         if company:
             return app.queries.timeline(company, query)
         return app.queries.events(query)
-    until = app.replayer.bound(format_timestamp(parse_datetime(known_at)) if known_at else None)
+    until = _until(app, known_at)
     if company:
         return app.replayer.company(company, query, until)
     return app.replayer.all_events(query, until)
