@@ -53,9 +53,9 @@ def test_the_database_refuses_a_second_record_at_the_same_stream_version(store):
     conn = raw(store)
     row = conn.execute("SELECT * FROM records WHERE position = 1").fetchone()
     later = "2030-01-01T00:00:00.000000Z"
-    with pytest.raises(sqlite3.IntegrityError, match="a stream takes its next version"):
+    with pytest.raises(sqlite3.IntegrityError, match="its stream.s next version"):
         conn.execute("INSERT INTO records VALUES (2, 'a', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')", (later,))
-    with pytest.raises(sqlite3.IntegrityError, match="a stream takes its next version"):
+    with pytest.raises(sqlite3.IntegrityError, match="its stream.s next version"):
         conn.execute("INSERT INTO records VALUES (2, 'a', 3, 'x', 1, '{}', '{}', ?, NULL, 'h')", (later,))
     with pytest.raises(sqlite3.IntegrityError, match="next position"):
         conn.execute("INSERT INTO records VALUES (5, 'a', 2, 'x', 1, '{}', '{}', ?, NULL, 'h')", (later,))
@@ -91,7 +91,7 @@ def test_insert_or_replace_cannot_rewrite_a_record(store, position, stream, vers
 ])
 def test_the_database_refuses_a_record_out_of_order(store, position, recorded_at):
     store.append([rec("a", 1)])
-    with pytest.raises(sqlite3.IntegrityError, match="next position, never earlier in time"):
+    with pytest.raises(sqlite3.IntegrityError, match="next position.*never earlier in time"):
         raw(store).execute(
             "INSERT INTO records VALUES (?, 'b', 1, 'x', 1, '{}', '{}', ?, NULL, 'h')",
             (position, recorded_at))
@@ -133,7 +133,7 @@ def test_appending_a_key_that_exists_is_a_no_op_that_says_so(store):
     assert store.head() == 3
     assert store.get_by_key("item:1").position == 1
     conn = raw(store)
-    with pytest.raises(sqlite3.IntegrityError, match="a key is new"):
+    with pytest.raises(sqlite3.IntegrityError, match="a new key"):
         conn.execute("INSERT INTO records VALUES (4, 'z', 1, 'x', 1, '{}', '{}', "
                      "'2030-01-01T00:00:00.000000Z', 'item:1', 'h')")
 
@@ -398,4 +398,29 @@ def test_a_log_written_before_refs_moved_to_meta_keeps_its_index(tmp_path):
     with pytest.raises(sqlite3.IntegrityError, match="next position"):  # the order trigger holds
         db.conn.execute("INSERT INTO records VALUES (3, 'a', 2, 'x', 1, '{}', '{}', "
                         "'2030-01-01T00:00:00.000000Z', NULL, 'h')")
+    db.close()
+
+
+def test_a_log_of_schema_4_keeps_its_guards_as_one_trigger(tmp_path):
+    """Version 5 folds version 4's two insert triggers into one: an upgraded log must keep
+    refusing what they refused, and its records must still verify."""
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for step in sqlite_storage.LOG_MIGRATIONS[:4]:
+        for statement in sqlite_storage._statements(step):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    db = SQLiteDatabase(path)
+    assert db.migrate()
+    triggers = {row[0] for row in db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'")}
+    assert triggers == {"records_no_update", "records_no_delete", "records_appended_only"}
+    store = SQLiteRecordStore(db, clock=Clock())
+    store.append([rec("a", 1, key="item:1"), rec("b", 1)])
+    for row in [(3, "a", 1, None), (3, "c", 1, "item:1"), (2, "c", 1, None)]:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw(store).execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, 'x', 1, '{}', "
+                               "'{}', '2030-01-01T00:00:00.000000Z', ?, 'h')", row)
+    assert store.verify() == (2, None, None)
     db.close()

@@ -101,6 +101,21 @@ LOG_MIGRATIONS: list[str] = [
       OR (NEW.key IS NOT NULL AND EXISTS (SELECT 1 FROM records WHERE key = NEW.key))
     BEGIN SELECT RAISE(ABORT, 'records are append-only: a stream takes its next version, and a key is new (nothing in the log is replaced)'); END;
     """,
+    # 4 -> 5: the same rules as one trigger. The last record is looked up once, for both
+    # its position and its time, and the trigger program runs once per insert rather than
+    # twice: a tenth of a batched append's time went to the two triggers of version 4.
+    """
+    DROP TRIGGER records_in_order;
+    DROP TRIGGER records_never_replaced;
+    CREATE TRIGGER records_appended_only BEFORE INSERT ON records
+    WHEN coalesce((SELECT position = NEW.position - 1 AND recorded_at <= NEW.recorded_at
+                   FROM records ORDER BY position DESC LIMIT 1), NEW.position = 1) IS NOT 1
+      OR NEW.recorded_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:*Z'
+      OR NEW.version IS NOT (SELECT coalesce(max(version), 0) + 1 FROM records
+                             WHERE stream = NEW.stream)
+      OR (NEW.key IS NOT NULL AND EXISTS (SELECT 1 FROM records WHERE key = NEW.key))
+    BEGIN SELECT RAISE(ABORT, 'records are append-only: a record takes the next position, its stream''s next version and a new key, never earlier in time than the last (nothing in the log is replaced)'); END;
+    """,
 ]
 
 LOG_VERSION = len(LOG_MIGRATIONS)
