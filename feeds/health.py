@@ -47,6 +47,9 @@ from timeline.dates import format_timestamp, utc_now
 from timeline.errors import InputError
 
 DEFAULT_INTERVAL = 1800  # seconds; FeedSettings' default "30m"
+# Said in a feed's last error when its server gave a Retry-After: a poll of every feed then
+# leaves the feed alone until then, as it does after any 429 Too Many Requests.
+ASKED_TO_WAIT = "the server asked to wait"
 
 FeedState = Literal["new", "ok", "failing", "stopped"]
 
@@ -334,6 +337,7 @@ class SQLiteFeedHealth:
             delay = self.backoff(failures)
             if retry_after is not None:
                 delay = max(delay, min(retry_after, float(self.settings.backoff_max)))
+                error = f"{error}; {ASKED_TO_WAIT} {retry_after:.0f} s"
             following = format_timestamp(now + timedelta(seconds=delay))
         conn.execute(
             """
@@ -358,6 +362,19 @@ class SQLiteFeedHealth:
         )
 
     # -- reading -----------------------------------------------------------------------
+
+    def waiting(self, now: datetime | None = None) -> dict[str, FeedStatus]:
+        """Feeds whose server asked to be left alone for a while, and whose time has not
+        come: it answered 429 Too Many Requests, or gave a Retry-After.
+
+        A poll of every feed leaves them alone as the scheduler does, so that a curator's
+        `feeds poll` does not get the feed's host to refuse us for longer.
+        """
+        moment = format_timestamp(self._now(now))
+        return {s.name: s for s in self.status()
+                if not s.stopped and s.consecutive_failures
+                and (s.last_status == 429 or ASKED_TO_WAIT in (s.last_error or ""))
+                and s.next_poll_at is not None and s.next_poll_at > moment}
 
     def status(self) -> list[FeedStatus]:
         """Every feed's health, by name."""

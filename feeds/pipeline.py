@@ -122,8 +122,9 @@ class FeedPipeline:
              progress: Progress | None = None) -> PollSummary:
         """Poll the named feeds (all by default; with `due_only`, those whose time has come).
 
-        A feed stopped after a 410 is left alone by a poll of every feed (it is reported as
-        skipped); naming it is a curator's decision to restart it.
+        A poll of every feed leaves alone (and reports as skipped) a feed stopped after a
+        410 and one whose server asked to wait (429, Retry-After); naming it polls it all
+        the same.
         """
         feeds = self.feeds(names)
         self.health.register([(f.name, self.url(f)) for f in feeds])
@@ -131,20 +132,13 @@ class FeedPipeline:
         if due_only:
             requests = self.health.due(names=[f.name for f in feeds])
         else:
-            stopped = {s.name: s for s in self.health.status() if s.stopped}
-            for feed in feeds:
-                if feed.name not in stopped:
-                    continue
-                if names:
-                    self.health.restart(feed.name)
-                    continue
-                summary.count(FeedOutcome(feed.name, "skipped", error=(
-                    f"stopped: {stopped[feed.name].last_error or 'the publisher said it is gone'}; "
-                    f"`timeline feeds poll {feed.name}` restarts it")))
+            left_alone = self._left_alone(feeds, named=bool(names))
+            for outcome in left_alone.values():
+                summary.count(outcome)
                 if progress is not None:
                     progress(1)
             requests = [FeedRequest(f.name, self.url(f), *self.health.validators(f.name, self.url(f)))
-                        for f in feeds if names or f.name not in stopped]
+                        for f in feeds if f.name not in left_alone]
         if not requests:
             return summary
         results = fetch_many(requests, self.app.settings.fetch)
@@ -163,6 +157,32 @@ class FeedPipeline:
                 progress(1)
         self.health.settle_round(outcomes)
         return summary
+
+    def _left_alone(self, feeds: list[FeedSettings], named: bool) -> dict[str, FeedOutcome]:
+        """The feeds a poll of every feed skips, each with the reason and the way to poll
+        it: those stopped after a 410, and those whose server asked us to wait. Naming a
+        feed is the curator's decision to poll it anyway (and restarts a stopped one)."""
+        stopped = {s.name: s for s in self.health.status() if s.stopped}
+        if named:
+            for feed in feeds:
+                if feed.name in stopped:
+                    self.health.restart(feed.name)
+            return {}
+        waiting = self.health.waiting()
+        skipped: dict[str, FeedOutcome] = {}
+        for feed in feeds:
+            if feed.name in stopped:
+                reason = (f"stopped: {stopped[feed.name].last_error or 'the publisher said it is gone'}; "
+                          f"`timeline feeds poll {feed.name}` restarts it")
+            elif feed.name in waiting:
+                state = waiting[feed.name]
+                reason = (f"waiting: the server answered {state.last_status} and asked to be "
+                          f"polled later, at {state.next_poll_at} or after; "
+                          f"`timeline feeds poll {feed.name}` polls it now")
+            else:
+                continue
+            skipped[feed.name] = FeedOutcome(feed.name, "skipped", error=reason)
+        return skipped
 
     def _one(self, feed: FeedSettings, result: FetchResult) -> FeedOutcome:
         """Parse, identify, extract and append one feed's fetch; failures stay with it."""

@@ -72,9 +72,10 @@ def configure(cli: Cli, feeds: dict[str, str], **sections: dict[str, object]) ->
 
 
 def poll(cli: Cli, *names: str) -> dict[str, object]:
+    """The JSON summary of a poll, whose exit status must say whether any feed failed."""
     result = cli("feeds", "poll", *names, "--format", "json")
-    assert result.exit_code == 0, result.stderr
     summary: dict[str, object] = json.loads(result.stdout)
+    assert result.exit_code == (1 if summary["failed"] else 0), result.stderr
     return summary
 
 
@@ -176,6 +177,25 @@ def test_status_shows_each_feeds_health_and_a_410_stops_the_feed(cli: Cli, serve
     poll(cli, "gone")
     assert sum(1 for r in server.requests if r.path == "/status/410") == 2
     assert status(cli)["gone"]["state"] == "stopped"
+
+
+def test_a_poll_of_every_feed_leaves_alone_a_server_that_asked_to_wait(
+        cli: Cli, server: FeedServer) -> None:
+    configure(cli, {"good": server.url("feed"), "busy": server.url("status/429?retry-after=3600")})
+    poll(cli)
+    asked = sum(1 for r in server.requests if r.path.startswith("/status/429"))
+    second = cli("feeds", "poll")
+    assert second.exit_code == 0, second.stderr  # waiting is not failing
+    assert sum(1 for r in server.requests if r.path.startswith("/status/429")) == asked
+    [busy] = [line for line in second.stdout.splitlines() if line.startswith("busy")]
+    assert "skipped" in busy and "waiting: the server answered 429" in busy
+    assert "`timeline feeds poll busy` polls it now" in busy
+    assert second.stdout.splitlines()[-1].startswith("0 fetched, 1 not modified, 0 failed, 1 skipped")
+
+    # Naming it is the curator's decision to ask anyway.
+    named = cli("feeds", "poll", "busy")
+    assert named.exit_code == 1 and "HTTP 429" in named.stdout
+    assert sum(1 for r in server.requests if r.path.startswith("/status/429")) == asked + 1
 
 
 def test_every_feed_refused_at_once_is_an_outage_that_penalises_no_feed(cli: Cli) -> None:
@@ -306,7 +326,10 @@ def test_hostile_feeds_each_fail_alone_and_the_good_feeds_are_appended(cli: Cli,
         "also-good": server.url("feed"),
     }, fetch={"max_bytes": 1_000_000})
     result = cli("feeds", "poll")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 1, result.stderr  # the good feeds' news is kept all the same
+    assert result.stderr.strip() == ("error: 3 of 5 feeds failed (see above; `timeline feeds "
+                                     "status` says when each is tried again); the news of the "
+                                     "others was kept")
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
     assert "failed" in lines["bomb"] and "failed" in lines["oversized"]
     assert " 1 item, " in lines["good"] and " 3 items, " in lines["also-good"]
@@ -326,7 +349,7 @@ def test_poll_json_summary_counts_the_round_and_no_progress_bar_off_a_terminal(
         cli: Cli, server: FeedServer) -> None:
     configure(cli, {**cluster_feeds(server), "broken": server.url("status/503")})
     result = cli("feeds", "poll", "--format", "json")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # one feed failed; the summary on stdout is whole all the same
     summary = json.loads(result.stdout)
     assert {"fetched", "not_modified", "failed", "items", "proposed", "accepted", "duplicates"} <= set(summary)
     assert (summary["fetched"], summary["not_modified"], summary["failed"]) == (5, 0, 1)
@@ -336,7 +359,7 @@ def test_poll_json_summary_counts_the_round_and_no_progress_bar_off_a_terminal(
     for text in ("%|", "it/s", "item/s", "poll:"):
         assert text not in result.stderr
     again = cli("feeds", "poll")  # text this time; the files come without validators
-    assert again.exit_code == 0 and "%|" not in again.stderr
+    assert again.exit_code == 1 and "%|" not in again.stderr
     assert again.stdout.splitlines()[-1].startswith("5 fetched, 0 not modified, 1 failed")
 
 

@@ -95,6 +95,19 @@ def test_retry_after_sets_the_next_poll_at_least_that_far(health: SQLiteFeedHeal
     assert seconds_until_next_poll(health, "b") == pytest.approx(3600)  # never past the ceiling
 
 
+def test_feeds_whose_server_asked_to_wait_are_waiting_until_their_time(
+        health: SQLiteFeedHealth) -> None:
+    health.register([("c", "http://c.example/feed"), ("d", "http://d.example/feed")], now=NOW)
+    health.record_failure("a", "HTTP 429 Too Many Requests", 429, now=NOW)  # 429 says so itself
+    health.record_failure("b", "HTTP 503 Service Unavailable", 503, retry_after=1000, now=NOW)
+    health.record_failure("c", "HTTP 503 Service Unavailable", 503, now=NOW)  # a plain failure
+    health.record_failure("d", "HTTP 500 Internal Server Error", 500, retry_after=1000, now=NOW)
+    assert set(health.waiting(now=NOW)) == {"a", "b", "d"}
+    [b] = [s for s in health.status() if s.name == "b"]
+    assert b.last_error == "HTTP 503 Service Unavailable; the server asked to wait 1000 s"
+    assert set(health.waiting(now=NOW + timedelta(seconds=3601))) == set()
+
+
 def test_410_stops_the_feed(feed_server: FeedServer, health_db: sqlite3.Connection) -> None:
     health = SQLiteFeedHealth(health_db, SETTINGS, clock=lambda: NOW)
     health.register([("gone", feed_server.url("/status/410"))], now=NOW)

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from tqdm import tqdm
@@ -22,6 +22,9 @@ from timeline.commands import parse_company_option, parse_field_option
 from timeline.config import parse_interval
 from timeline.errors import DocumentError, InputError
 from timeline.intake import IntakeSummary
+
+if TYPE_CHECKING:
+    from feeds.pipeline import PollSummary
 
 PROGRESS_MIN = 5
 POLL_TICK_SECONDS = 60
@@ -51,8 +54,10 @@ def feeds() -> None:
 def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
     """Fetch feeds now (all, or the NAMEs given) and turn their news into proposals.
 
-    A feed that fails is reported and retried later with backoff; the others go on.
-    A feed stopped after "410 Gone" is skipped; naming it polls it again (a restart).
+    A feed that fails is reported and retried later with backoff; the others go on,
+    and the exit status is 1 so that cron and scripts see it (the news of the others is
+    kept). A feed stopped after "410 Gone" is skipped; naming it polls it again (a
+    restart).
 
     \b
     Examples:
@@ -67,7 +72,16 @@ def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
         summary = pipeline.poll(list(names), progress=bar.update)
     if fmt == "json":
         click.echo(dumps(summary.to_json()))
-        return
+    else:
+        _print_poll(summary)
+    if summary.failed:
+        click.echo(f"error: {summary.failed} of {counted(len(summary.feeds), 'feed')} failed "
+                   "(see above; `timeline feeds status` says when each is tried again); "
+                   "the news of the others was kept", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def _print_poll(summary: PollSummary) -> None:
     for outcome in summary.feeds:
         line = f"{outcome.feed:<20} {outcome.status:<13}"
         if outcome.error:
@@ -80,7 +94,7 @@ def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
         for warning in outcome.warnings + outcome.summary.errors:
             click.echo(f"{'':<20} warning: {warning}")
     click.echo(f"{summary.fetched} fetched, {summary.not_modified} not modified, "
-               f"{summary.failed} failed" + (f", {summary.skipped} stopped" if summary.skipped else "")
+               f"{summary.failed} failed" + (f", {summary.skipped} skipped" if summary.skipped else "")
                + f"; {counted(summary.items, 'item')}, {summary.proposed} proposed, "
                f"{summary.accepted} accepted, {counted(summary.duplicates, 'duplicate')}.")
 
