@@ -470,17 +470,26 @@ class Curation(Timeline):
                                            "`timeline review list` shows the pending ones")
         return state
 
-    def _pending(self, proposal_id: str) -> dict[str, Any]:
+    def _undecided(self, proposal_id: str, accepting: bool = False) -> tuple[dict[str, Any], int]:
+        """A proposal a curator may decide on, with its stream's version: a pending one, or
+        for accepting, one rejected earlier (a curator may change their mind; both decisions
+        stay in the log). An accepted one is final: its event is corrected or retracted."""
         state = self.load_proposal(proposal_id)
-        if state["status"] != "pending":
-            raise InvalidField("proposal", f"{proposal_id} was already {state['status']}")
-        return state
+        status = state["status"]
+        if status == "accepted":
+            raise InvalidField("proposal", f"{proposal_id} was already accepted as "
+                               f"{state['event_id']}; correct or retract that event instead")
+        if status == "rejected" and not accepting:
+            raise InvalidField("proposal", f"{proposal_id} was already rejected")
+        return state, self.store.stream_version(pr.stream_of(proposal_id))
 
     def accept_proposal(self, proposal_id: str, fields: Sequence[tuple[str, str]] = (),
                         companies: Sequence[tuple[str, str | None]] = (),
                         type_: str | None = None, reason: str | None = None) -> str:
-        """Accept, optionally setting fields, roles or the type first; returns the event id."""
-        state = self._pending(proposal_id)
+        """Accept, optionally setting fields, roles or the type first; returns the event id.
+
+        A proposal rejected earlier may be accepted: the curator changed their mind."""
+        state, version = self._undecided(proposal_id, accepting=True)
         event = dict(state["event"])
         etype = ev.event_type(type_ or event["type"])
         event["type"] = etype.name
@@ -507,7 +516,7 @@ class Curation(Timeline):
                 planner.accept(sibling["id"], sibling["event"],
                                {**sibling["source"], "figures": figures_of(sibling["event"])},
                                by=self.actor, reason=f"the same happening as {proposal_id}")
-            expected = {stream: 1, **{pr.stream_of(s["id"]): 1 for s in siblings}}
+            expected = {stream: version, **{pr.stream_of(s["id"]): 1 for s in siblings}}
             self.store.append_in(conn, planner.records, expected=expected)
         self.runner.catch_up()
         return event_id
@@ -523,8 +532,8 @@ class Curation(Timeline):
         return siblings
 
     def reject_proposal(self, proposal_id: str, reason: str | None = None) -> None:
-        self._pending(proposal_id)
+        _, version = self._undecided(proposal_id)
         stream = pr.stream_of(proposal_id)
         self.append([NewRecord(stream=stream, kind=pr.REJECTED, meta=self.meta(),
                                data={"by": self.actor, "reason": reason},
-                               key=f"rejected:{proposal_id}")], expected={stream: 1})
+                               key=f"rejected:{proposal_id}")], expected={stream: version})

@@ -147,6 +147,32 @@ def test_reject_is_a_record_and_the_item_is_never_proposed_again(
     assert rejecting_twice.exit_code == 2 and "already rejected" in rejecting_twice.stderr
 
 
+def test_a_curator_who_changes_their_mind_accepts_a_rejected_proposal(queue: Cli) -> None:
+    cli = queue
+    proposal = the_proposal(cli, "factory", "aesc")
+    assert cli("review", "reject", str(proposal["id"]), "--reason", "looked like a rumour").exit_code == 0
+    length = cli.records()
+    accepted = cli("review", "accept", str(proposal["id"]), "--reason", "confirmed by the filing")
+    assert accepted.exit_code == 0, accepted.stderr
+    event_id = accepted.stdout.split()[-1]
+    assert kinds_after(cli, length) == ["event.reported", "proposal.accepted"]
+    [event] = events(cli)
+    assert event["id"] == event_id
+    [decided] = pending(cli, "accepted")
+    assert decided["id"] == proposal["id"] and decided["reason"] == "confirmed by the filing"
+    assert pending(cli, "rejected") == []
+    # Both decisions stay in the log, in order.
+    log = [kind for _, kind, _ in records(cli.db, stream_prefix=f"proposal-{proposal['id']}")]
+    assert log == ["proposal.made", "proposal.rejected", "proposal.accepted"]
+
+    # Accepting is final: the event is corrected or retracted from now on.
+    length = cli.records()
+    rejecting = cli("review", "reject", str(proposal["id"]))
+    assert rejecting.exit_code == 2
+    assert f"already accepted as {event_id}; correct or retract that event instead" in rejecting.stderr
+    assert cli.records() == length
+
+
 @pytest.mark.parametrize("args, words", [
     (["accept", "pr-0000000000"], "no proposal has the id 'pr-0000000000'"),
     (["reject", "pr-0000000000"], "no proposal has the id"),

@@ -263,6 +263,8 @@ def review_accept(ctx: Context, proposal_id: str, type_: str | None, companies: 
                   fields: tuple[str, ...], reason: str | None) -> None:
     """Accept a proposal, optionally fixing its type, companies, roles or fields first.
 
+    A proposal rejected earlier can still be accepted; both decisions stay in the log.
+
     \b
     Example:
       timeline review accept pr-0a1b2c3d4e --company envision:acquirer --field stake_pct=80
@@ -279,6 +281,8 @@ def review_accept(ctx: Context, proposal_id: str, type_: str | None, companies: 
 @pass_context
 def review_reject(ctx: Context, proposal_id: str, reason: str | None) -> None:
     """Reject a proposal; the same item is never proposed again.
+
+    Changed your mind? `timeline review accept ID` still takes it.
 
     \b
     Example:
