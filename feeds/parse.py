@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -520,7 +521,65 @@ def parse_feed(
             parsed = _feedparser(decoded.data, given)
     else:
         parsed = _feedparser(decoded.data, given)
-    return _result(parsed, feed_name, language_hint, decoded.encoding, warnings)
+    result = _result(parsed, feed_name, language_hint, decoded.encoding, warnings)
+    if result.error is not None and _HTML_START.match(decoded.data[:4096]):
+        return _failed(feed_name, _html_page_error(decoded.data, location), warnings)
+    return result
+
+
+# -- An HTML page where a feed was expected ----------------------------------------------
+#
+# The commonest mistake in a [[feeds]] url is the address of the site or of an article.
+# Such a page fails as malformed XML, which says nothing useful; it is named for what it
+# is, with the feed the page itself announces (<link rel="alternate" type="…rss+xml">).
+
+# What a page starts with (after a BOM, an XML declaration, comments); a Content-Type of
+# text/html is no evidence: misconfigured servers send feeds as text/html every day.
+_HTML_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                         rb"(?:<!doctype\s+html|<html)", re.IGNORECASE | re.DOTALL)
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(rb"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_FEED_TYPES = (b"application/rss+xml", b"application/atom+xml")
+_MAX_HINT = 300
+
+
+def _html_page_error(data: bytes, location: str | None) -> str:
+    title = _page_title(data)
+    error = ("not a feed but an HTML page" + (f' titled "{title}"' if title else "")
+             + " (the address of a site or an article, or an error page?)")
+    announced = _announced_feed(data, location)
+    if announced:
+        error += f"; the page names its feed: {announced}"
+    return error
+
+
+_TITLE = re.compile(rb"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _page_title(data: bytes) -> str:
+    """The page's title (or first heading) as plain text, short: what the page is."""
+    found = _TITLE.search(data[:20_000])
+    if found is None:
+        return ""
+    text = unescape(_TAG.sub(" ", found.group(2).decode("utf-8", "replace")))
+    text = " ".join(strip_controls(text).split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _announced_feed(data: bytes, location: str | None) -> str | None:
+    """The first feed the page announces in a <link rel="alternate">, made absolute."""
+    for tag in _LINK_TAG.finditer(data[:200_000]):
+        attributes = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or b""
+                      for m in _ATTRIBUTE.finditer(tag.group(0))}
+        if (b"alternate" in attributes.get(b"rel", b"").lower().split()
+                and attributes.get(b"type", b"").strip().lower() in _FEED_TYPES
+                and attributes.get(b"href")):
+            href = strip_controls(unescape(attributes[b"href"].decode("utf-8", "replace"))).strip()
+            href = urljoin(location, href) if location else href
+            if href.startswith(("http://", "https://")) and len(href) <= _MAX_HINT:
+                return href
+    return None
 
 
 def _feedparser(data: bytes, headers: dict[str, str]) -> Any:

@@ -335,7 +335,7 @@ def test_hostile_feeds_each_fail_alone_and_the_good_feeds_are_appended(cli: Cli,
     assert " 1 item, " in lines["good"] and " 3 items, " in lines["also-good"]
     health = status(cli)
     assert "XML entities" in str(health["bomb"]["last_error"])
-    assert "malformed XML" in str(health["malformed"]["last_error"])
+    assert 'an HTML page titled "502 Bad Gateway"' in str(health["malformed"]["last_error"])
     assert "larger than 1000000 bytes" in str(health["oversized"]["last_error"])
     for name in ("bomb", "malformed", "oversized"):
         assert health[name]["state"] == "failing" and items_of(cli.db, name) == []

@@ -140,15 +140,52 @@ def test_a_bozo_feed_with_entries_is_used_with_a_warning(feed_server: FeedServer
     assert len(parsed.warnings) == 1 and "not well-formed XML (line 3" in parsed.warnings[0]
 
 
-def test_a_malformed_feed_without_entries_is_an_error(feed_server: FeedServer, fast: FetchSettings) -> None:
-    parsed = served(feed_server, fast, "feed-malformed.xml", "text/html")
-    assert parsed.error is not None and parsed.error.startswith("not a readable feed: malformed XML (line")
+def test_a_malformed_feed_without_entries_is_an_error() -> None:
+    parsed = parse_feed(b"<rss version='2.0'><channel><title>t</ti></channel></rss>", {}, "f", None)
+    assert parsed.error is not None
+    assert parsed.error.startswith("not a readable feed: malformed XML (line ")
+    assert parsed.error.endswith(": mismatched tag)")
+    assert not parsed.items
+
+
+def test_an_error_page_served_for_a_feed_is_named_by_its_title(
+        feed_server: FeedServer, fast: FetchSettings) -> None:
+    parsed = served(feed_server, fast, "feed-malformed.xml", "text/html")  # nginx's 502 page
+    assert parsed.error == ('not a feed but an HTML page titled "502 Bad Gateway" (the address '
+                            "of a site or an article, or an error page?)")
     assert not parsed.items
 
 
 def test_well_formed_xml_that_is_not_a_feed_is_an_error() -> None:
-    parsed = parse_feed(b"<?xml version='1.0'?><html><body>hi</body></html>", {}, "f", None)
+    parsed = parse_feed(b"<?xml version='1.0'?><catalog><book>hi</book></catalog>", {}, "f", None)
     assert parsed.error == "not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> root element)"
+
+
+def test_an_html_page_is_named_as_such_with_the_feed_it_announces(
+        feed_server: FeedServer, fast: FetchSettings) -> None:
+    parsed = served(feed_server, fast, "page-news-site.html", "text/html; charset=utf-8")
+    assert parsed.error == (
+        'not a feed but an HTML page titled "Battery Ticker - battery and EV industry news" '
+        "(the address of a site or an article, or an error page?); the page names its feed: "
+        + feed_server.url("/news/feed.xml?lang=en&limit=50"))
+    assert not parsed.items
+
+
+@pytest.mark.parametrize("page", [
+    b"<html><body><p>a page<br></body></html>",
+    b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- generated -->\n<!DOCTYPE html><html><body/></html>",
+    b"<!doctype html><link rel='alternate' type='application/rss+xml' href='javascript:alert(1)'>",
+    b"<!doctype html><link rel=alternate type=application/rss+xml href='/f\x1b]52;c;eA==\x07'><p>",
+])
+def test_an_html_page_without_a_usable_feed_link_is_named_as_a_page(page: bytes) -> None:
+    parsed = parse_feed(page, {}, "f", None, base_url="https://site.example/")
+    assert parsed.error is not None and parsed.error.startswith("not a feed but an HTML page")
+    assert "javascript" not in parsed.error and "\x1b" not in parsed.error
+
+
+def test_a_feed_served_as_text_html_is_still_a_feed(feed_server: FeedServer, fast: FetchSettings) -> None:
+    parsed = served(feed_server, fast, "feed-en.xml", "text/html")
+    assert parsed.ok and len(parsed.items) == 3
 
 
 def test_an_empty_body_is_an_error() -> None:
