@@ -188,6 +188,20 @@ def _building(text: str, start: int, end: int) -> bool:
 
 
 _DESCRIPTIVE = re.compile(r"是[^，。；\x00]{0,12}\x00[^，。；\x00]{0,8}的")
+# "its planned 60 GWh gigafactory": a plan the reader is taken to know, named as a noun (up
+# to four words between, the plant's figure and kind); the text just before the trigger.
+_KNOWN_PLAN = re.compile(r"\b(?:its|their|the|his|her)\s+(?:long-)?(?:planned|proposed|announced)"
+                         r"(?:\s+[^\s,.;]+){0,4}\s+$", re.I)
+
+
+def _background_plant(ctx: SentenceContext, trigger: Trigger) -> bool:
+    """A plant named as a known plan in a sentence that reports another happening: "filed
+    for bankruptcy, putting its planned 60 GWh gigafactory in doubt" reports a bankruptcy,
+    not a factory (which would be dated the day of the bankruptcy)."""
+    if not any(t.type != trigger.type and t.strong for t in ctx.triggers):
+        return False
+    before = ctx.text[max(ctx.sentence.start, trigger.start - 60):trigger.start]
+    return _KNOWN_PLAN.search(before) is not None
 
 
 def _plausible(ctx: SentenceContext, trigger: Trigger, roles: Roles) -> bool:
@@ -196,7 +210,8 @@ def _plausible(ctx: SentenceContext, trigger: Trigger, roles: Roles) -> bool:
     Two-sided happenings need two sides (a lone "investor" with a sum is a capital
     expenditure, not an investment in a company); a plant named as a noun needs a verb of
     building near it or a figure in its clause ("supply cells from the Debrecen factory",
-    "特斯拉上海超级工厂出口的车辆" report no factory).
+    "特斯拉上海超级工厂出口的车辆" report no factory), nor does a plant named as the
+    background of another happening (`_background_plant`).
     """
     kind, found = trigger.type, [r for _, r in roles.pairs]
     clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
@@ -216,6 +231,8 @@ def _plausible(ctx: SentenceContext, trigger: Trigger, roles: Roles) -> bool:
     words = ctx.text[clause[0]:clause[1]]
     if "是" in words and _DESCRIPTIVE.search(words.replace(trigger.cue, "\x00", 1)):
         return False  # "AESC是首家在国内建厂生产的日系品牌": what X is, not what happened
+    if kind == "factory" and trigger.flavour == "plant" and _background_plant(ctx, trigger):
+        return False
     if kind == "factory" and trigger.flavour == "plant" and "建厂" not in trigger.cue:
         near_start, near_end = max(ctx.sentence.start, trigger.start - 60), min(ctx.sentence.end, trigger.end + 30)
         if not (figures_here() or figures.jobs_in(ctx.text, ctx.sentence.start, ctx.sentence.end, trigger.start)

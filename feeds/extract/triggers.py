@@ -62,7 +62,9 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     # IPO
     ("ipo", "ipo", True,
      r"(?<![A-Za-z])IPOs?(?![A-Za-z])|\binitial\s+public\s+offerings?\b|\bgo(?:es|ing)?\s+public\b|\bwent\s+public\b"
-     r"|\b(?:stock\s+market|trading|market|stock\s+exchange)\s+debut\b|\bdebut(?:s|ed)?\s+on\b|\bflotation\b"),
+     r"|\b(?:stock\s+market|trading|market|stock\s+exchange)\s+debut\b|\bdebut(?:s|ed)?\s+on\b|\bflotation\b"
+     r"|\bshares?\b(?:\s+[^\s,.;]+){1,6}?\s+(?:their|its)\s+debut\b"
+     r"|\b(?:largest|biggest|secondary|dual|primary|public|share|stock\s+market|Hong\s+Kong)\s+listings?\b"),
     ("ipo", "ipo", True,
      r"首次公开(?:募股|发行)|挂牌上市|招股|登陆(?:科创板|创业板|主板|港交所|纳斯达克|纽交所)"
      r"|(?<!新车)(?<!车型)(?<!产品)上市(?!公司)(?!车型)(?!新车)(?!企业)(?!以来)"),
@@ -239,7 +241,9 @@ _STATUS_WORDS: tuple[tuple[str, str, str], ...] = tuple(
     (status, english, chinese) for status, english, chinese in (
         ("cancelled",
          r"\b(?:cancel(?:s|led|ed|ing)?|scrap(?:s|ped|ping)?|abandon(?:s|ed|ing)?|call(?:s|ed)?\s+off"
-         r"|shelv(?:e|es|ed|ing)|pull(?:s|ed)?\s+out|terminat(?:e|es|ed|ing))\b",
+         r"|shelv(?:e|es|ed|ing)|pull(?:s|ed)?\s+out|terminat(?:e|es|ed|ing)"
+         r"|(?:drop(?:s|ped|ping)?|withdr(?:aw|aws|ew|awn|awing))\s+(?:its\s+|their\s+|the\s+|a\s+)?"
+         r"(?:bid|offer|plans?|proposal)|walk(?:s|ed|ing)?\s+away\s+from|pull(?:s|ed)?\s+the\s+plug)\b",
          r"取消|终止|放弃|叫停|搁置|撤回"),
         ("paused",
          r"\b(?:paus(?:e|es|ed|ing)|suspend(?:s|ed|ing)?|put\s+on\s+hold|halt(?:s|ed|ing)?)\b",

@@ -568,3 +568,29 @@ def test_fast_phrase_search_equals_one_alternation(article: Path) -> None:
 def test_acquisition_named_as_a_noun_keeps_its_roles(index: AliasIndex, sentence: str,
                                                      expected: dict[str, str]) -> None:
     assert roles(only(run(index, sentence), "acquisition")) == expected
+
+
+def test_a_known_plan_named_beside_another_happening_is_not_a_factory(index: AliasIndex) -> None:
+    found = run(index, "Northvolt filed for bankruptcy in Sweden on Wednesday, putting its planned "
+                       "60 GWh gigafactory in Heide, Germany, in doubt.", "2025-03-13T08:00:00+00:00")
+    assert [c.type for c in found] == ["bankruptcy"]
+    announced = run(index, "Northvolt announced its planned 60 GWh gigafactory in Heide, Germany.",
+                    "2025-03-13T08:00:00+00:00")
+    assert only(announced, "factory").status == "announced"  # the plan itself is the news
+
+
+@pytest.mark.parametrize("sentence", [
+    "Northvolt dropped its bid to build a 40 GWh plant in Poland.",
+    "Northvolt withdrew its plans for a 40 GWh plant in Poland.",
+    "Northvolt walked away from a 40 GWh plant in Poland it had announced in 2022.",
+])
+def test_a_plan_given_up_is_cancelled(index: AliasIndex, sentence: str) -> None:
+    c = only(run(index, sentence, "2025-03-13T08:00:00+00:00"), "factory")
+    assert c.status == "cancelled"
+
+
+def test_a_listing_reported_by_its_debut_is_a_completed_ipo(index: AliasIndex) -> None:
+    c = only(run(index, "CATL shares rose 16% on their debut in Hong Kong on Tuesday after the battery "
+                        "maker raised HK$35.7 billion in the year's largest listing.",
+                 "2025-05-21T08:00:00+00:00"), "ipo")
+    assert (c.status, str(c.date), roles(c)) == ("completed", "2025-05-20", {"catl": "company"})
