@@ -122,9 +122,11 @@ class ConcurrencyError(StorageError):
 
 
 class DatabaseBusy(StorageError):
+    # Said to readers too: every command first brings the projections up to the log, which
+    # needs the write lock whenever another process has appended meanwhile.
     default = (
-        "the database stayed locked by another writer for too long; nothing was written, "
-        "try again"
+        "another process kept the database locked for too long (a rebuild or a large "
+        "import?); nothing was changed, try again when it is done"
     )
 
 

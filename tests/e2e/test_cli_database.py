@@ -110,3 +110,35 @@ def test_reading_a_caught_up_database_takes_no_write_lock(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_read_that_cannot_catch_up_behind_a_long_writer_says_so(tmp_path, monkeypatch):
+    """Records the projections have not seen yet, and another process holding the write
+    lock (a rebuild, a large import): the read waits a bounded time, then says why it could
+    not read, rather than that "nothing was written" as if it had tried to write (every
+    command first brings the projections up to the log, which needs the lock)."""
+    from timeline.records import NewRecord
+    from timeline.storage import sqlite as sqlite_storage
+
+    config = write_config(tmp_path)
+    db = tmp_path / "timeline.db"
+    common = ["--config", str(config), "--db", str(db)]
+    assert run_main([*common, "init"]).exit_code == 0
+    behind = sqlite_storage.SQLiteDatabase(db)
+    sqlite_storage.SQLiteRecordStore(behind).append(
+        [NewRecord(stream="notes", kind="note.taken", data={"text": "not projected yet"})])
+    behind.close()
+    monkeypatch.setattr(sqlite_storage, "BUSY_ATTEMPTS", 2)
+    monkeypatch.setattr(sqlite_storage, "BUSY_TIMEOUT_MS", 20)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = run_main([*common, "show", "catl"])
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: another process kept the database locked for too long (a rebuild or a large "
+        "import?); nothing was changed, try again when it is done")
+    assert run_main([*common, "show", "catl"]).exit_code == 0  # once it is done

@@ -256,7 +256,7 @@ def test_a_writer_gives_up_after_a_bounded_wait_without_writing(store, monkeypat
     blocker.execute("BEGIN IMMEDIATE")
     try:
         started = time.monotonic()
-        with pytest.raises(DatabaseBusy, match="nothing was written"):
+        with pytest.raises(DatabaseBusy, match="nothing was changed"):
             store.append([rec("a", 1)])
         assert time.monotonic() - started < 5
     finally:
