@@ -160,6 +160,48 @@ def test_a_rebuild_interrupted_before_its_end_is_finished_on_the_next_start(app,
     assert [e["title"] for e in app.queries.search("远景")] == ["远景 gigafactory"]
 
 
+def test_a_rebuild_interrupted_half_way_goes_on_as_a_rebuild_on_the_next_start(
+        app, monkeypatch, caplog):
+    """Records left after an interrupted rebuild's last commit are applied as a rebuild
+    applies them (the deferred indexes built once, at the end), not one by one into every
+    index; and the log says what is going on, since it takes a while on a large log."""
+    import timeline.projections as projections
+
+    for n in range(12):
+        _add(app, f"Plant {n}", date=str(2000 + n))
+    incremental = projection_contents(app.db.conn)
+    schema = schema_of(app.db.conn)
+    monkeypatch.setattr(projections, "REBUILD_BATCH", 2)
+    monkeypatch.setattr(projections, "REBUILD_TRANSACTION", 4)
+    real_apply = EventsProjection.apply
+    calls = {"n": 0}
+
+    def crash_on_the_fifth_batch(self, conn, records):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        real_apply(self, conn, records)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EventsProjection, "apply", crash_on_the_fifth_batch)
+        with pytest.raises(KeyboardInterrupt):
+            app.runner.rebuild()
+    assert 0 < app.runner.checkpoint(app.db.conn, "events") < app.store.head()
+    indexes_while_applying = []
+
+    def watching(self, conn, records):
+        indexes_while_applying.append(schema_of(conn) == schema)
+        real_apply(self, conn, records)
+
+    monkeypatch.setattr(EventsProjection, "apply", watching)
+    with caplog.at_level("WARNING", logger="timeline.projections"):
+        app.runner.ensure_tables()
+    assert indexes_while_applying and not any(indexes_while_applying)
+    assert "finishing a rebuild that was interrupted (at record" in caplog.text
+    assert schema_of(app.db.conn) == schema
+    assert projection_contents(app.db.conn) == incremental
+
+
 def test_a_rebuild_leaves_the_connection_settings_as_it_found_them(app):
     names = ("secure_delete", "cache_size")
     before = [app.db.conn.execute(f"PRAGMA {name}").fetchone() for name in names]
