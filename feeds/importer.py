@@ -227,12 +227,19 @@ class Importer:
         summary.new_items = summary.accepted
         return summary
 
-    def _check_row(self, row: EventRow) -> None:
+    def _check_row(self, row: EventRow) -> list[InputError]:
         """What only the registry can refuse (a company it does not know, a role), asked
-        while the file is read, so that its problems come with the file's own."""
+        while the file is read, so that its problems come with the file's own: each
+        company on its own, so that a row naming two wrong ones has both named."""
         data = row.event_data()
-        self.app.timeline.resolve_companies(
-            ev.event_type(data["type"]), [(c["company"], c["role"]) for c in data["companies"]])
+        etype = ev.event_type(data["type"])
+        problems: list[InputError] = []
+        for company in data["companies"]:
+            try:
+                self.app.timeline.resolve_companies(etype, [(company["company"], company["role"])])
+            except InputError as exc:
+                problems.append(exc)
+        return problems
 
     def _row_payload(self, data: dict[str, Any], file_key: str, index: int) -> dict[str, Any]:
         etype = ev.event_type(data["type"])

@@ -52,7 +52,8 @@ def _problem(exc: InputError, line: int, item: int | None = None) -> Problem:
 
 # A check of a row against what the file cannot know (the company registry), made while
 # the file is read so that its problems are listed with the file's own, all at once.
-RowCheck = Callable[[EventRow], None]
+# What only the caller can refuse of a row (the registry's answers): every problem found.
+RowCheck = Callable[[EventRow], list[InputError]]
 
 
 def _finish(path: Path, fmt: str, rows: list[EventRow], problems: list[Problem],
@@ -61,10 +62,8 @@ def _finish(path: Path, fmt: str, rows: list[EventRow], problems: list[Problem],
     `check_row` refuses."""
     if check_row is not None:
         for row in rows:
-            try:
-                check_row(row)
-            except InputError as exc:
-                problems.append(_problem(exc, row.line, row.index + 1 if items else None))
+            problems.extend(_problem(exc, row.line, row.index + 1 if items else None)
+                            for exc in check_row(row))
     first_use: dict[str, int] = {}
     for row in rows:
         if row.id is None:

@@ -275,11 +275,14 @@ def test_a_bad_events_file_lists_every_problem_at_once_registry_ones_too(cli: Cl
                      "factory,2022-13,bad date,catl:operator\n"
                      "factory,2022,unknown company,nobody:operator\n"
                      "factory,2022,wrong role,catl:acquirer\n"
-                     "merger,2022,bad type,catl:operator\n", encoding="utf-8")
+                     "merger,2022,bad type,catl:operator\n"
+                     "acquisition,2022,two unknown,nobody:acquirer;ghost:target\n", encoding="utf-8")
     problems = refused_import(cli, sheet)
-    assert "4 problems; nothing of the file was imported" in problems
+    assert "6 problems; nothing of the file was imported" in problems
     for line in ("line 3: date:", "line 4: company:", "line 5: company:", "line 6: type:"):
         assert line in problems, line
+    seventh = [line for line in problems.splitlines() if "line 7:" in line]
+    assert len(seventh) == 2 and "nobody" in seventh[0] and "ghost" in seventh[1]
 
 
 def test_an_events_file_meets_the_title_rules_of_add(cli: Cli, tmp_path: Path):
