@@ -234,9 +234,16 @@ class Importer:
         data = row.event_data()
         etype = ev.event_type(data["type"])
         problems: list[InputError] = []
+        resolved: list[dict[str, str]] = []
         for company in data["companies"]:
             try:
-                self.app.timeline.resolve_companies(etype, [(company["company"], company["role"])])
+                resolved += self.app.timeline.resolve_companies(
+                    etype, [(company["company"], company["role"])])
+            except InputError as exc:
+                problems.append(exc)
+        if not problems:
+            try:
+                ev.check_parties(etype, resolved)
             except InputError as exc:
                 problems.append(exc)
         return problems

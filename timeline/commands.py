@@ -252,6 +252,7 @@ class Timeline:
             "companies": self.resolve_companies(etype, draft.companies),
             "sources": draft.sources,
         }
+        ev.check_parties(etype, payload["companies"])
         changes = field_changes(etype, draft.fields, current_fields={})
         changes.pop("date_note", None)
         payload.update(changes)
@@ -291,6 +292,7 @@ class Timeline:
                 if now not in held:  # two companies merged into one, in the same role
                     held.append(now)
             if given != held:
+                ev.check_parties(etype, given)
                 changes["companies"] = given
             elif not fields:
                 raise InvalidField("company", f"nothing to correct: {event_id} already names them")
@@ -495,6 +497,7 @@ class Curation(Timeline):
         event["type"] = etype.name
         if companies:
             event["companies"] = self.resolve_companies(etype, companies)
+        ev.check_parties(etype, event["companies"])
         changes = field_changes(etype, fields, current_fields=event.get("fields", {}))
         for name, value in changes.items():
             if name in ("fields", "location"):

@@ -179,6 +179,24 @@ def stream_of(event_id: str) -> str:
     return EVENT_STREAM_PREFIX + event_id
 
 
+# The companies a type's happening cannot do without: a partnership of one is none.
+LEAST_IN_ROLE: dict[str, tuple[str, int]] = {"partnership": ("partner", 2)}
+
+
+def check_parties(etype: EventType, companies: list[dict[str, str]]) -> None:
+    """Refuse companies too few for the type (DESIGN: "partner (two or more)")."""
+    rule = LEAST_IN_ROLE.get(etype.name)
+    if rule is None:
+        return
+    role, least = rule
+    named = {c["company"] for c in companies if c["role"] == role}
+    if len(named) < least:
+        got = f"only {', '.join(sorted(named))}" if named else "none"
+        raise InvalidField("company", f"a {etype.name} needs {least} or more companies as "
+                           f"{role} ({got}); register a company missing with "
+                           "`timeline companies add`")
+
+
 def check_role(etype: EventType, role: str) -> str:
     if role not in etype.roles:
         raise InvalidField(

@@ -108,6 +108,10 @@ BAD_ADDS = [
     (["add", "factory", "--company", "aesc", "--date", "2012", "--title", " "],
      "title:", "must not be empty"),
     (["add", "factory", "--date", "2012", "--title", "t"], "company:", "needs at least one"),
+    (["add", "partnership", "--company", "aesc", "--date", "2012", "--title", "t"],
+     "company:", "a partnership needs 2 or more companies as partner (only aesc)"),
+    (["add", "partnership", "--company", "aesc", "--company", "AESC:partner", "--date", "2012",
+      "--title", "t"], "company:", "a partnership needs 2 or more companies as partner (only aesc)"),
     (["add", "factory", "--company", "aesc", "--title", "t"], "--date", "Missing option"),
 ]
 
@@ -163,6 +167,18 @@ def test_a_correction_records_only_what_it_changes(cli: Cli):
     assert result.exit_code == 0, result.stderr
     [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
     assert event["corrections"][0]["changes"] == ["status"]
+
+
+def test_a_partnership_keeps_two_partners_through_corrections(cli: Cli):
+    event_id = cli("add", "partnership", "--company", "aesc", "--company", "envision", "--date", "2019",
+                   "--title", "AESC and Envision join forces").last_word
+    before = cli.records()
+    refused = cli("correct", event_id, "--company", "aesc", "--reason", "only one of them")
+    assert refused.exit_code == 2
+    assert "company: a partnership needs 2 or more companies as partner (only aesc)" in refused.stderr
+    assert cli.records() == before
+    assert cli("correct", event_id, "--company", "aesc", "--company", "nissan",
+               "--reason", "Nissan, not Envision").exit_code == 0
 
 
 def test_a_retracted_event_cannot_be_corrected(cli: Cli):

@@ -276,9 +276,11 @@ def test_a_bad_events_file_lists_every_problem_at_once_registry_ones_too(cli: Cl
                      "factory,2022,unknown company,nobody:operator\n"
                      "factory,2022,wrong role,catl:acquirer\n"
                      "merger,2022,bad type,catl:operator\n"
-                     "acquisition,2022,two unknown,nobody:acquirer;ghost:target\n", encoding="utf-8")
+                     "acquisition,2022,two unknown,nobody:acquirer;ghost:target\n"
+                     "partnership,2022,alone,catl:partner\n", encoding="utf-8")
     problems = refused_import(cli, sheet)
-    assert "6 problems; nothing of the file was imported" in problems
+    assert "7 problems; nothing of the file was imported" in problems
+    assert "line 8: company: a partnership needs 2 or more companies as partner (only catl)" in problems
     for line in ("line 3: date:", "line 4: company:", "line 5: company:", "line 6: type:"):
         assert line in problems, line
     seventh = [line for line in problems.splitlines() if "line 7:" in line]

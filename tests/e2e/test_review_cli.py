@@ -181,6 +181,8 @@ def test_a_curator_who_changes_their_mind_accepts_a_rejected_proposal(queue: Cli
     (["accept", "{factory}", "--field", "stake_pct=51"], "stake_pct"),
     (["accept", "{factory}", "--field", "capacity_gwh=-3"], "negative"),
     (["accept", "{factory}", "--type", "merger"], "merger"),
+    (["accept", "{factory}", "--type", "partnership", "--company", "aesc:partner"],
+     "a partnership needs 2 or more companies as partner (only aesc)"),
 ])
 def test_bad_review_input_exits_2_names_the_problem_and_writes_nothing(
         queue: Cli, args: list[str], words: str) -> None:
