@@ -51,8 +51,8 @@ def _problem(exc: InputError, line: int, item: int | None = None) -> Problem:
 
 
 # A check of a row against what the file cannot know (the company registry), made while
-# the file is read so that its problems are listed with the file's own, all at once.
-# What only the caller can refuse of a row (the registry's answers): every problem found.
+# the file is read so that its problems are listed with the file's own, all at once: it
+# returns every problem it finds.
 RowCheck = Callable[[EventRow], list[InputError]]
 
 

@@ -56,8 +56,8 @@ def poll(ctx: Context, names: tuple[str, ...], fmt: str) -> None:
 
     A feed that fails is reported and retried later with backoff; the others go on,
     and the exit status is 1 so that cron and scripts see it (the news of the others is
-    kept). A feed stopped after "410 Gone" is skipped; naming it polls it again (a
-    restart).
+    kept). Skipped unless named: a feed stopped after "410 Gone" (naming it restarts it),
+    and one whose server answered 429 or sent Retry-After, until the time it asked for.
 
     \b
     Examples:
