@@ -342,8 +342,9 @@ class SQLiteRecordStore:
     ) -> AppendResult:
         # A batch is first tried as if none of its keys were in the log: the database's
         # trigger refuses a key taken, and only then is it tried again with its keys looked
-        # up. Looking up a thousand new keys first would cost a tenth of the append; a
-        # re-run pays one refused insert instead.
+        # up. Looking up every key first costs about 1 µs per record of a batch (a thirtieth
+        # of its append), for keys that are nearly always new; a re-run pays one refused
+        # insert instead.
         if len(records) > 1 and any(r.key is not None for r in records):
             result = self._append(records, expected, keys_unknown=True)
             if result is not None:
