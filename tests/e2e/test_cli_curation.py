@@ -365,12 +365,25 @@ def test_an_event_id_is_found_however_it_was_pasted(cli: Cli):
     assert cli("retract", event_id.upper(), "--reason", "duplicate").exit_code == 0
 
 
+def test_a_company_merged_already_cannot_be_merged_again(cli: Cli):
+    assert cli("companies", "add", "aesc-uk", "--name", "AESC UK").exit_code == 0
+    assert cli("companies", "merge", "aesc-uk", "aesc", "--reason", "duplicate").exit_code == 0
+    before = cli.records()
+    refused = cli("companies", "merge", "aesc-uk", "nissan", "--reason", "wrong")
+    assert refused.exit_code == 2
+    assert "'aesc-uk' was merged into 'aesc'; merge 'aesc' if that is what you mean" in refused.stderr
+    assert cli.records() == before
+    listed = {c["id"]: c for c in json.loads(cli("companies", "list", "--format", "json").stdout)}
+    assert "aesc" in listed and listed["aesc"]["absorbed"] == ["aesc-uk"]
+
+
 def test_after_a_merge_restating_an_events_companies_changes_nothing(cli: Cli):
     event_id = cli("add", "partnership", "--company", "envision:partner", "--company", "aesc:partner",
                    "--date", "2018", "--title", "Joint venture").last_word
     merged = cli("companies", "merge", "远景集团", "ＡＥＳＣ", "--reason", "one group")
     assert merged.stdout.strip() == "Merged envision into aesc"
-    assert cli("companies", "merge", "nissan", "envision").stdout.strip() == "Merged nissan into aesc"
+    assert cli("companies", "merge", "nissan", "envision").stdout.strip() == (
+        "Merged nissan into aesc (envision was merged into aesc before)")
     before = cli.records()
     same = cli("correct", event_id, "--company", "envision:partner", "--company", "aesc:partner",
                "--reason", "restated")

@@ -226,10 +226,16 @@ def rename_company(ctx: Context, company: str, name: str) -> None:
 def merge_company(ctx: Context, absorbed: str, into: str, reason: str | None) -> None:
     """Merge ABSORBED into INTO: INTO's timeline then shows both histories.
 
+    A merge is never undone, so ABSORBED must not have been merged already; if INTO
+    was, ABSORBED joins the company INTO was merged into.
+
     \b
     Example:
       timeline companies merge aesc-uk aesc --reason "Duplicate registration"
     """
     result = ctx.app.timeline.merge_companies(absorbed, into, reason)
     merge = result.written[0]
-    click.echo(f"Merged {merge.stream.removeprefix(COMPANY_STREAM_PREFIX)} into {merge.data['into']}")
+    survivor = merge.data["into"]
+    named = ctx.app.queries.find_company(into)
+    click.echo(f"Merged {merge.stream.removeprefix(COMPANY_STREAM_PREFIX)} into {survivor}"
+               + (f" ({named} was merged into {survivor} before)" if named != survivor else ""))
