@@ -24,6 +24,7 @@ from timeline.companies import CompanySpec
 from timeline.dates import PartialDate
 from timeline.errors import DocumentError, InputError
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
+from timeline.jsontext import canonical
 from timeline.records import NewRecord
 from timeline.upcasting import current_schema
 
@@ -42,6 +43,13 @@ SUBJECT_ROLE = {
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _row_identity(row: EventRow) -> str:
+    """What knows a row of an events file again in any file: its own content (its id
+    too, when it has one). A file imported again, grown, reordered or split appends only
+    the rows that are new; an identical row given twice is one event."""
+    return _digest(canonical(row.event_data()))
 
 
 def _normalised(text: str) -> str:
@@ -196,28 +204,32 @@ class Importer:
     # -- JSON and CSV of events -------------------------------------------------------
 
     def _events(self, batch: EventBatch, path: Path) -> IntakeSummary:
-        file_key = _digest(path.read_bytes().hex())
+        # Before, a row without an id was known by the file's digest and its place in it:
+        # those keys still mark rows imported then (a file imported again unchanged).
+        legacy = _digest(path.read_bytes().hex())
         records: list[NewRecord] = []
         summary = IntakeSummary(items=len(batch.events))
         for row in batch.events:
+            identity = _row_identity(row)
             try:
-                payload = self._row_payload(row.event_data(), file_key, row.index)
+                payload = self._row_payload(row.event_data(), identity)
             except InputError as exc:
                 raise DocumentError(f"{path}: line {row.line}: {exc.message}; "
                                     "nothing of the file was imported") from None
-            if self.app.store.stream_version(ev.stream_of(payload["id"])):
+            stream = ev.stream_of(payload["id"])
+            if (self.app.store.stream_version(stream)
+                    or self.app.store.get_by_key(f"import:{legacy}:{row.index}") is not None):
                 summary.duplicates += 1
                 continue
-            stream = ev.stream_of(payload["id"])
             records.append(NewRecord(
                 stream=stream, kind=ev.REPORTED, data=payload, schema=current_schema(ev.REPORTED),
                 meta=self.app.timeline.meta(file=path.name, line=row.line),
-                key=f"import:{file_key}:{row.index}",
+                key=f"import:{identity}",
                 refs=tuple(c["company"] for c in payload["companies"]),
             ))
             if row.retracted:
                 records.append(NewRecord(
-                    stream=stream, kind=ev.RETRACTED, key=f"import:{file_key}:{row.index}:retracted",
+                    stream=stream, kind=ev.RETRACTED, key=f"import:{identity}:retracted",
                     data={"reason": row.retraction_reason or "retracted in the imported file"},
                     meta=self.app.timeline.meta(file=path.name, line=row.line),
                 ))
@@ -248,10 +260,10 @@ class Importer:
                 problems.append(exc)
         return problems
 
-    def _row_payload(self, data: dict[str, Any], file_key: str, index: int) -> dict[str, Any]:
+    def _row_payload(self, data: dict[str, Any], identity: str) -> dict[str, Any]:
         etype = ev.event_type(data["type"])
         data["companies"] = self.app.timeline.resolve_companies(
             etype, [(c["company"], c["role"]) for c in data["companies"]])
         clean = validate_draft(data)
-        return {**clean, "id": data.get("id") or f"ev-{_digest(file_key, str(index))[:10]}",
+        return {**clean, "id": data.get("id") or f"ev-{identity[:10]}",
                 "sources": data.get("sources", [])}
