@@ -260,6 +260,9 @@ class Timeline:
         ev.check_parties(etype, payload["companies"])
         changes = field_changes(etype, draft.fields, current_fields={})
         changes.pop("date_note", None)
+        for given in ("date", "title"):  # one value each: never one silently over the other
+            if given in changes:
+                raise InvalidField(given, f"given twice; --{given} says it, leave it out of --field")
         payload.update(changes)
         payload.setdefault("status", "announced")
         return ev.reported_payload(payload)
