@@ -140,6 +140,13 @@ def test_known_at_shows_what_the_log_knew_then(cli: Cli, history, command):
     (["log", "--limit", "-1"], "--limit"),
     (["show", "aesc", "--known-at", "0001-01-01T00:30:00+01:00"], "known-at:"),
     (["events", "--known-at", "9999-12-31T23:59:59-05:00"], "known-at:"),
+    (["events", "--company", ""], "--company': must not be empty"),
+    (["show", "aesc", "--known-at", " "], "--known-at': must not be empty"),
+    (["show", "aesc", "--as-of", ""], "--as-of': must not be empty"),
+    (["events", "--from", ""], "--from': must not be empty"),
+    (["events", "--to", ""], "--to': must not be empty"),
+    (["verify", "--head", "xyz"], "'xyz' is not a head hash: give all 64 hexadecimal digits"),
+    (["verify", "--head", "ff7c8195"], "is not a head hash"),
 ])
 def test_bad_reading_options_exit_2_naming_the_option(cli: Cli, history, args, field):
     result = cli(*args)

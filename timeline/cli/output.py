@@ -41,6 +41,27 @@ def record_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     it was pasted: EV-0A1B... and ev-0a1b... are the same event."""
     return value.strip().lower()
 
+
+def given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An option's value, which may be left out but not given empty: `--company ""` from
+    a script's unset variable must not read as "every company"."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (leave the option out instead)")
+    return value
+
+
+def head_hash(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A head hash as `verify` prints it: 64 hexadecimal digits, whatever their case. A
+    typo must be bad input, not a false alarm that the log was rewritten."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise click.BadParameter(f"{value!r} is not a head hash: give all 64 hexadecimal "
+                                 "digits, as `timeline verify` prints them")
+    return text
+
+
 EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
                      "amounts", "capacity_gwh", "country", "region", "city", "fields", "sources",
                      "retracted", "uncertain"]

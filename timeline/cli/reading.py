@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
-from timeline.cli.output import EVENT_FORMATS, POSITIVE, emit_events, format_option
+from timeline.cli.output import (EVENT_FORMATS, POSITIVE, emit_events, format_option, given,
+                                  head_hash)
 from timeline.dates import as_of_bound, format_timestamp, parse_date, parse_datetime
 from timeline.errors import ChainBroken, InvalidField, StorageError
 from timeline.events import event_type
@@ -38,10 +39,10 @@ def _with_replay_help(command: click.Command) -> None:
 
 def replay_options(function: Any) -> Any:
     function = click.option("--include-retracted", is_flag=True, help="Show retracted events too.")(function)
-    function = click.option("--known-at", metavar="DATETIME",
+    function = click.option("--known-at", metavar="DATETIME", callback=given,
                             help="Only what the log knew at this ISO 8601 moment (UTC if no offset; "
                                  "a bare date means its end).")(function)
-    function = click.option("--as-of", metavar="DATE", help="Only events dated on or before YYYY[-MM[-DD]] (a year or month "
+    function = click.option("--as-of", metavar="DATE", callback=given, help="Only events dated on or before YYYY[-MM[-DD]] (a year or month "
                                  "means its end).")(function)
     return function
 
@@ -123,9 +124,12 @@ _with_replay_help(show)
 
 @cli.command("events")
 @click.option("--type", "types", multiple=True, metavar="TYPE", help="Only this type (repeatable).")
-@click.option("--company", metavar="ID", help="Only events naming this company (id or alias).")
-@click.option("--from", "date_from", metavar="DATE", help="Only events dated on or after this date.")
-@click.option("--to", "date_to", metavar="DATE", help="Only events dated on or before this date.")
+@click.option("--company", metavar="ID", callback=given,
+              help="Only events naming this company (id or alias).")
+@click.option("--from", "date_from", metavar="DATE", callback=given,
+              help="Only events dated on or after this date.")
+@click.option("--to", "date_to", metavar="DATE", callback=given,
+              help="Only events dated on or before this date.")
 @replay_options
 @format_option(EVENT_FORMATS)
 @pass_context
@@ -212,8 +216,9 @@ def show_log(ctx: Context, start: int, limit: int | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--head", "kept", metavar="HASH",
-              help="A head hash printed by an earlier verify: the chain must still pass through it.")
+@click.option("--head", "kept", metavar="HASH", callback=head_hash,
+              help="A head hash printed by an earlier verify (all 64 digits): the chain must "
+                   "still pass through it.")
 @pass_context
 def verify(ctx: Context, kept: str | None) -> None:
     """Walk the hash chain; exit 1 naming the first record that does not follow.
@@ -232,7 +237,7 @@ def verify(ctx: Context, kept: str | None) -> None:
         # An error, not click's Exit: `main` runs click with standalone_mode=False, where
         # an Exit becomes a return value and the process would exit 0 on a broken chain.
         raise ChainBroken(bad, f"{why} ({checked} records before it are intact)")
-    if kept is not None and ctx.app.store.position_of_hash(kept.strip().lower()) is None:
+    if kept is not None and ctx.app.store.position_of_hash(kept) is None:
         raise StorageError(f"the chain no longer passes through the head {kept}: records up "
                            "to it were rewritten and re-hashed, or it is another log's head")
     click.echo(f"OK: {checked} records, hash chain intact.")
