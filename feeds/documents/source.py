@@ -202,9 +202,21 @@ def split_front_matter(path: Path, text: str) -> tuple[FrontMatter, str, int]:
     return FrontMatter(path, raw, json_safe(path, raw), source), body, body_line
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """Safe YAML that leaves dates as the text they were written in: YAML's own reading of
+    `2019-02-30` or `2019-01-02T25:61:00` raises mid-load, and ours (`dated`) names the
+    field and what is wrong with it."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _load_yaml(path: Path, source: str) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(source)
+        loaded = yaml.load(source, Loader=_DatesAsText)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise fail(path, _yaml_problem(exc), line=_yaml_line(exc.problem_mark)) from None
     except (yaml.YAMLError, RecursionError) as exc:
@@ -271,7 +283,11 @@ def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC to the second; a time without an offset is taken as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01 00:00+05:00 is before the year 1 in UTC
+        raise InvalidField("date", f"{moment.isoformat()} is out of range in UTC") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dated(value: Any) -> tuple[PartialDate | None, str | None]:

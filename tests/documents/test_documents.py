@@ -234,6 +234,28 @@ def test_broken_front_matter_names_the_yaml_problem_and_its_line() -> None:
     assert "begun on line 3" in problem.message        # the unclosed [ on line 3
 
 
+@pytest.mark.parametrize(("line", "problem"), [
+    ("date: 2019-02-30", "date: day 30 is out of range"),
+    ("date: 0000-01-01", "date: year 0 is outside"),
+    ("published: 2019-01-02T25:61:00", "published: '2019-01-02T25:61:00' is not a date"),
+    ("date: 0001-01-01 00:00:00+05:00", "date: 0001-01-01T00:00:00+05:00 is out of range in UTC"),
+])
+def test_an_impossible_date_in_front_matter_is_refused_naming_the_field(
+        tmp_path: Path, line: str, problem: str) -> None:
+    """YAML's own dates raised mid-load and ended the import in a traceback."""
+    path = tmp_path / "dated.md"
+    path.write_text(f"---\ntitle: CATL plant\n{line}\n---\nCATL will build a factory.\n",
+                    encoding="utf-8")
+    refused = refusal(path)
+    assert refused.line == 3 and problem in refused.message
+
+
+def test_a_date_in_front_matter_keeps_its_time() -> None:
+    article = read_document(DATA / "news-zh-aesc-sequoia.md")
+    assert isinstance(article, Article)
+    assert (str(article.date), article.published) == ("2019-01-02", "2019-01-02T12:23:20Z")
+
+
 def test_unclosed_front_matter_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "open.md"
     path.write_text("---\ntitle: never closed\n\nBody.\n", encoding="utf-8")
