@@ -510,20 +510,21 @@ def parse_feed(
     if decoded.encoding != "utf-8" and entity_problem(decoded.data):  # UTF-16/32 input
         return _failed(feed_name, ENTITY_REFUSAL)
     warnings = [decoded.warning] if decoded.warning else []
+    data = _valid_char_refs(decoded.data) if b"&#" in decoded.data else decoded.data
     given = {"content-type": "application/xml; charset=utf-8"}
     if headers.get("content-language"):
         given["content-language"] = headers["content-language"]
     location = headers.get("content-location") or base_url
     if location:
-        parsed = _parse_without_base(decoded.data, given, location)
+        parsed = _parse_without_base(data, given, location)
         if parsed is None:
             given["content-location"] = location
-            parsed = _feedparser(decoded.data, given)
+            parsed = _feedparser(data, given)
     else:
-        parsed = _feedparser(decoded.data, given)
+        parsed = _feedparser(data, given)
     result = _result(parsed, feed_name, language_hint, decoded.encoding, warnings)
-    if result.error is not None and _HTML_START.match(decoded.data[:4096]):
-        return _failed(feed_name, _html_page_error(decoded.data, location), warnings)
+    if result.error is not None and _HTML_START.match(data[:4096]):
+        return _failed(feed_name, _html_page_error(data, location), warnings)
     return result
 
 
@@ -580,6 +581,23 @@ def _announced_feed(data: bytes, location: str | None) -> str | None:
             if href.startswith(("http://", "https://")) and len(href) <= _MAX_HINT:
                 return href
     return None
+
+
+# A character reference to what no text can hold: NUL, a lone surrogate (&#xD800;), past
+# U+10FFFF. feedparser's lenient parser encodes each as UTF-8 and fails on the whole feed.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _valid_char_refs(data: bytes) -> bytes:
+    """`data` with each reference to an impossible character made a replacement character."""
+    def check(match: re.Match[bytes]) -> bytes:
+        hexa, decimal = match.groups()
+        code = int(hexa, 16) if hexa else int(decimal)
+        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return b"&#xFFFD;"
+        return match.group(0)
+
+    return _CHAR_REF.sub(check, data)
 
 
 def _feedparser(data: bytes, headers: dict[str, str]) -> Any:

@@ -9,7 +9,6 @@ Projections are caught up after every write.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from timeline.review import ReviewQueries
 from timeline.quantities import parse_capacity, parse_money
 from timeline.records import AppendResult, NewRecord
 from timeline.storage import Database, RecordStore
+from timeline.texts import unprintable
 from timeline.upcasting import current_schema, upcast
 
 
@@ -175,7 +175,7 @@ class Timeline:
 
     def add_alias(self, company: str, alias: str) -> AppendResult:
         company_id = self._unmerged(company, "give the alias to")
-        alias = alias.strip()
+        alias = co.company_name("alias", alias)
         if not alias:
             raise InvalidField("alias", "must not be empty")
         if not self._alias_is_new(company_id, alias):
@@ -194,7 +194,7 @@ class Timeline:
 
     def rename_company(self, company: str, name: str) -> AppendResult:
         company_id = self._unmerged(company, "rename")
-        name = name.strip()
+        name = co.company_name("name", name)
         if not name:
             raise InvalidField("name", "must not be empty")
         state = self.queries.company(company_id)
@@ -372,7 +372,7 @@ def clean_text(name: str, value: str) -> str:
     text = " ".join(value.split())
     if name == "title" and not text:
         raise InvalidField("title", "must not be empty")
-    if control := next((c for c in text if unicodedata.category(c) == "Cc"), None):
+    if (control := unprintable(text)) is not None:
         raise InvalidField(name, f"contains the control character {control!r}; remove it")
     if len(text) > TEXT_LIMITS[name]:
         raise InvalidField(name, f"is {len(text):,} characters long; at most {TEXT_LIMITS[name]:,}")

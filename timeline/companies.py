@@ -16,7 +16,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from timeline.chinese import simplified
+from timeline.errors import InvalidField
 from timeline.records import Record
+from timeline.texts import one_line
 
 COMPANY_STREAM_PREFIX = "company-"
 REGISTERED = "company.registered"
@@ -51,6 +53,27 @@ def country_code(value: str) -> str:
 CountryCode = Annotated[str, AfterValidator(country_code)]
 
 _SPACES = re.compile(r"\s+")
+NAME_LIMIT = 200
+
+
+def company_name(field: str, value: str) -> str:
+    """A company's name or alias as it is stored: one printable line of at most 200
+    characters (InvalidField naming `field` otherwise)."""
+    try:
+        text = one_line(field, value)
+    except ValueError as exc:
+        raise InvalidField(field, str(exc).removeprefix(f"{field} ")) from None
+    if len(text) > NAME_LIMIT:
+        raise InvalidField(field, f"is {len(text):,} characters long; at most {NAME_LIMIT}")
+    return text
+
+
+def _printable_name(value: str) -> str:
+    return one_line("the name", value)
+
+
+PrintableName = Annotated[str, AfterValidator(_printable_name),
+                          StringConstraints(min_length=1, max_length=NAME_LIMIT, strip_whitespace=True)]
 
 
 class CompanySpec(BaseModel):
@@ -59,10 +82,8 @@ class CompanySpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: CompanyId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    aliases: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
-        default_factory=list
-    )
+    name: PrintableName
+    aliases: list[PrintableName] = Field(default_factory=list)
     country: CountryCode | None = None
 
 

@@ -185,6 +185,20 @@ def test_a_partnership_keeps_two_partners_through_corrections(cli: Cli):
                "--reason", "Nissan, not Envision").exit_code == 0
 
 
+@pytest.mark.parametrize("args", [
+    ["companies", "add", "evilco", "--name", "Evil\x1b]0;pwned\x07Co"],
+    ["companies", "rename", "catl", "Ren\x1b]0;x\x07"],
+    ["companies", "alias", "catl", "Al\x1b]0;x\x072"],
+    ["companies", "alias", "catl", "CATL\u202e"],
+])
+def test_company_names_with_control_or_hiding_characters_are_refused(cli: Cli, args):
+    before = cli.records()
+    refused = cli(*args)
+    assert refused.exit_code == 2, refused.stdout
+    assert "which cannot be shown as it is; remove it" in refused.stderr
+    assert cli.records() == before
+
+
 def test_a_retracted_event_cannot_be_corrected(cli: Cli):
     event_id = cli(*ACQUISITION).last_word
     assert cli("retract", event_id, "--reason", "duplicate").exit_code == 0

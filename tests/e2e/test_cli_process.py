@@ -64,6 +64,22 @@ def test_bad_input_exits_2_with_the_field_named_and_nothing_written(initialised)
     assert record_count(initialised / "timeline.db") == before
 
 
+def test_arguments_that_are_not_utf8_exit_2_without_a_traceback(initialised):
+    """A shell passes bytes; Python turns those that are not UTF-8 into lone surrogates,
+    which no database can store (they ended in a UnicodeEncodeError)."""
+    before = record_count(initialised / "timeline.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIMELINE_")}
+    for args in ([b"show", b"\xff"], [b"add", b"factory", b"--company", b"catl", b"--date", b"2020",
+                                       b"--title", b"bad \xff utf8"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "--config", str(initialised / "config.toml"),
+             "--db", str(initialised / "timeline.db"), *args],
+            capture_output=True, cwd=initialised, env=env, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert b"is not UTF-8 text" in done.stderr and b"Traceback" not in done.stderr
+    assert record_count(initialised / "timeline.db") == before
+
+
 def test_a_broken_config_exits_2_naming_the_key(tmp_path):
     (tmp_path / "config.toml").write_text('[review]\nauto_accept = "high"\n', encoding="utf-8")
     result = timeline(tmp_path, "init")

@@ -344,3 +344,14 @@ def test_rows_imported_before_rows_were_known_by_content_are_not_imported_twice(
     code, summary, stderr = import_json(curator, str(plants))
     assert code == 0, stderr
     assert (summary["accepted"], summary["duplicates"]) == (0, 1)
+
+
+def test_a_lone_surrogate_in_an_events_file_is_removed_not_a_traceback(
+        curator: Cli, tmp_path: Path) -> None:
+    events = tmp_path / "events.json"
+    events.write_text('[{"type": "factory", "date": "2022", "companies": "catl:operator", '
+                      '"title": "CATL \\ud800 plant"}]', encoding="utf-8")
+    result = curator("import", str(events))
+    assert result.exit_code == 0, result.stderr
+    titles = [e["title"] for e in json.loads(curator("show", "catl", "--format", "json").stdout)]
+    assert "CATL plant" in titles

@@ -252,3 +252,14 @@ def test_language_detection_by_han_share() -> None:
     assert detect_language("宁德时代宣布在匈牙利建设100GWh电池工厂") == "zh"
     assert detect_language("CATL will build a 100 GWh plant in Debrecen") == "en"
     assert detect_language("2024 - 100") is None
+
+
+def test_lone_surrogates_and_hiding_characters_are_removed_from_feed_text() -> None:
+    """A "&#xD800;" made feedparser fail on the whole feed: it becomes a replacement character."""
+    parsed = parse_feed(
+        b"<rss version='2.0'><channel><title>t</title>"
+        b"<item><guid>a</guid><title>x &#xD800; y</title><description>ok</description></item>"
+        b"<item><guid>b</guid><title>CATL builds a factory in Erfurt&#x202E;&#x200B; in 2024</title>"
+        b"</item></channel></rss>", {}, "f", None)
+    assert parsed.ok
+    assert [i.title for i in parsed.items] == ["x \ufffd y", "CATL builds a factory in Erfurt in 2024"]

@@ -63,6 +63,12 @@ def cli(ctx: click.Context, config: str | None, db: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn timeline's errors into exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    # Bytes that are not UTF-8 reach Python as lone surrogates, which nothing can store.
+    if bad := next((a for a in args if any("\ud800" <= c <= "\udfff" for c in a)), None):
+        shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        click.echo(f"error: the argument '{shown}' is not UTF-8 text", err=True)
+        sys.exit(2)
     try:
         status = cli.main(args=argv, prog_name="timeline", standalone_mode=False)
     except click.exceptions.Abort:

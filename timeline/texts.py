@@ -1,0 +1,35 @@
+"""Text a person typed or a source gave, as the timeline stores it: printable, one line.
+
+Titles, summaries and company names are printed to terminals, mail and web pages. A
+control character there can retitle a terminal or write its clipboard (escape
+sequences), and some invisible characters make text read as something it does not say
+(bidirectional overrides, zero-width spaces); a lone surrogate cannot be stored as UTF-8
+at all. Such text is refused where a person typed it, naming the character, and removed
+where a feed or a document gave it (`feeds.sanitize`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Invisible, and able to reorder or hide what is shown: bidirectional embeddings,
+# overrides and isolates, and the zero-width space.
+HIDING = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unprintable(text: str) -> str | None:
+    """The first character of `text` that has no place in stored text, or None."""
+    for char in text:
+        if char in HIDING or unicodedata.category(char) in ("Cc", "Cs"):
+            return char
+    return None
+
+
+def one_line(field: str, value: str) -> str:
+    """`value` on one line (runs of white space, line breaks and tabs become one space),
+    with no unprintable character; ValueError naming the character otherwise."""
+    text = " ".join(value.split())
+    if (char := unprintable(text)) is not None:
+        raise ValueError(f"{field} contains the character {char!r}, which cannot be shown as "
+                         "it is; remove it")
+    return text
