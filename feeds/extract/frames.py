@@ -18,6 +18,7 @@ words around a company name say most of what a parser would:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -144,11 +145,18 @@ class Frame:
     def inside(self) -> list[AliasMatch]:
         return [m for m in self.mentions if self.trigger.start <= m.start and m.end <= self.trigger.end]
 
+    @cached
+    def ends(self) -> list[int]:
+        """Where the mentions end, in order (for `left`: a sentence naming thousands of
+        companies made looking at every other mention for each one quadratic)."""
+        return sorted(m.end for m in self.mentions)
+
     def left(self, m: AliasMatch, size: int = 40) -> str:
+        """The text before `m`, back to the mention or trigger before it (at most `size`)."""
         floor = self.sentence.start
-        for other in self.mentions:
-            if other.end <= m.start:
-                floor = max(floor, other.end)
+        before = bisect_right(self.ends, m.start)
+        if before:
+            floor = max(floor, self.ends[before - 1])
         if self.trigger.end <= m.start:
             floor = max(floor, self.trigger.end)
         return self.text[max(floor, m.start - size):m.start]
