@@ -10,12 +10,15 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
+                      field_validator, model_validator)
 
-from timeline.companies import CompanySpec, lookup_key
+from timeline.companies import CompanySpec, CountryCode, lookup_key
+from timeline.events import EVENT_TYPES
 from timeline.errors import ConfigError, validation_message
 
 # An address mail can be sent to: something, one @, a domain with a dot; no spaces.
@@ -24,12 +27,26 @@ _INTERVAL = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+# The longest wait the service takes between two polls or retries: past it, a date computed
+# from the interval (`3000000d`) would overflow, and a feed would never be polled again.
+LONGEST_WAIT = 30 * 86400
+
+
 def parse_interval(text: str) -> int:
     """`30m` -> 1800 seconds."""
     match = _INTERVAL.match(text.strip())
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not an interval such as 30s, 30m, 6h or 1d")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > LONGEST_WAIT:
+        raise ValueError(f"{text!r} is longer than 30d")
+    return seconds
+
+
+def email_address(value: str) -> str:
+    if not _EMAIL.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is not an email address such as analyst@example.org")
+    return value.strip()
 
 
 class Section(BaseModel):
@@ -47,6 +64,18 @@ class FeedSettings(Section):
     language: Literal["zh", "en"] | None = Field(None, description="A hint for extraction when the feed does not say.")
     interval: str = Field("30m", description="How often the service polls it: 30s, 30m, 6h, 1d.")
 
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        text = value.strip()
+        if "://" in text:
+            parts = urlsplit(text)
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{value!r} is neither an http(s) URL nor a local file path")
+        elif not text:
+            raise ValueError("must not be empty")
+        return text
+
     @field_validator("interval")
     @classmethod
     def _interval(cls, value: str) -> str:
@@ -59,37 +88,55 @@ class FeedSettings(Section):
 
 
 class FetchSettings(Section):
-    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
-    read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the whole response body.")
+    connect_timeout: float = Field(10.0, gt=0, le=600, allow_inf_nan=False,
+                                   description="Seconds to wait for a connection.")
+    read_timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False,
+                                description="Seconds to wait for the whole response body.")
     max_bytes: int = Field(5_000_000, gt=0, description="Largest feed body accepted, in bytes.")
     max_redirects: int = Field(5, ge=0, description="Redirects followed before giving up.")
     per_host: int = Field(2, ge=1, description="Concurrent requests to one host at most.")
     concurrency: int = Field(16, ge=1, description="Concurrent feed fetches at most.")
     user_agent: str = Field("timeline/0.1 (+https://github.com/timeline)", description="The User-Agent sent with every request.")
-    backoff_base: int = Field(300, ge=1, description="Seconds of the first retry delay after a failure.")
-    backoff_max: int = Field(86400, ge=1, description="Ceiling of the retry delay, in seconds.")
+    backoff_base: int = Field(300, ge=1, le=LONGEST_WAIT, description="Seconds of the first retry delay after a failure.")
+    backoff_max: int = Field(86400, ge=1, le=LONGEST_WAIT, description="Ceiling of the retry delay, in seconds.")
+
+    @model_validator(mode="after")
+    def _base_within_max(self) -> FetchSettings:
+        if self.backoff_base > self.backoff_max:
+            raise ValueError(f"backoff_base ({self.backoff_base}) is longer than backoff_max "
+                             f"({self.backoff_max})")
+        return self
 
 
 class ReviewSettings(Section):
     auto_accept: float = Field(0.8, ge=0, le=1, description="Confidence at or above which proposals are accepted without review.")
 
 
+def _event_type(value: str) -> str:
+    if value not in EVENT_TYPES:
+        raise ValueError(f"{value!r} is not an event type; the types are {', '.join(sorted(EVENT_TYPES))}")
+    return value
+
+
+EventTypeName = Annotated[str, AfterValidator(_event_type)]
+
+
 class RuleSettings(Section):
-    name: str
-    types: list[str] = Field(default_factory=list)
+    name: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    types: list[EventTypeName] = Field(default_factory=list)
     companies: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
+    countries: list[CountryCode] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     action: Literal["alert", "digest"] = "alert"
-    min_amount: float | None = None
-    min_capacity_gwh: float | None = None
+    min_amount: float | None = Field(None, ge=0, allow_inf_nan=False)
+    min_capacity_gwh: float | None = Field(None, ge=0, allow_inf_nan=False)
 
 
 class SubscriberSettings(Section):
     email: str
     companies: list[str] = Field(default_factory=list)
-    types: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
+    types: list[EventTypeName] = Field(default_factory=list)
+    countries: list[CountryCode] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
     language: Literal["en", "zh"] = "en"
@@ -97,9 +144,7 @@ class SubscriberSettings(Section):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        if not _EMAIL.fullmatch(value.strip()):
-            raise ValueError(f"{value!r} is not an email address such as analyst@example.org")
-        return value.strip()
+        return email_address(value)
 
     @field_validator("timezone")
     @classmethod
@@ -118,8 +163,8 @@ class DigestSettings(Section):
 
 
 class SmtpSettings(Section):
-    host: str
-    port: int = 587
+    host: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    port: int = Field(587, ge=1, le=65535)
     starttls: bool = True
     username: str | None = None
 
@@ -127,6 +172,11 @@ class SmtpSettings(Section):
 class MailSettings(Section):
     from_: str = Field("timeline@example.org", alias="from")
     outbox: str = "var/outbox"
+
+    @field_validator("from_")
+    @classmethod
+    def _from(cls, value: str) -> str:
+        return email_address(value)
 
 
 class WebSettings(Section):
@@ -158,6 +208,18 @@ class Settings(Section):
     def _unique_feeds(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
         _refuse_repeats("feed names", [f.name for f in feeds])
         return feeds
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rules(cls, rules: list[RuleSettings]) -> list[RuleSettings]:
+        _refuse_repeats("rule names", [r.name for r in rules])
+        return rules
+
+    @field_validator("subscribers")
+    @classmethod
+    def _unique_subscribers(cls, subscribers: list[SubscriberSettings]) -> list[SubscriberSettings]:
+        _refuse_repeats("subscriber emails", [s.email.casefold() for s in subscribers])
+        return subscribers
 
     @field_validator("companies")
     @classmethod

@@ -242,6 +242,20 @@ def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: 
     ('\n[[subscribers]]\nemail = "nope"\n', "subscribers.0.email"),
     ('\n[[subscribers]]\nemail = "a@example.org"\ntimezone = "Mars/Olympus"\n',
      "subscribers.0.timezone"),
+    ('\n[[feeds]]\nname = "f"\nurl = "x"\ninterval = "3000000d"\n', "feeds.0.interval"),
+    ('\n[[feeds]]\nname = "f"\nurl = "ftp://x/y"\n', "feeds.0.url"),
+    ('\n[[feeds]]\nname = "f"\nurl = "http://"\n', "feeds.0.url"),
+    ('\n[fetch]\nbackoff_base = 1000\nbackoff_max = 10\n', "fetch"),
+    ('\n[fetch]\nbackoff_max = 1000000000000\n', "fetch.backoff_max"),
+    ('\n[fetch]\nread_timeout = inf\n', "fetch.read_timeout"),
+    ('\n[[rules]]\nname = "r"\ntypes = ["widget"]\n', "rules.0.types.0"),
+    ('\n[[rules]]\nname = "r"\ncountries = ["ZZZ"]\n', "rules.0.countries.0"),
+    ('\n[[rules]]\nname = "r"\nmin_amount = -5\n', "rules.0.min_amount"),
+    ('\n[[rules]]\nname = "r"\n\n[[rules]]\nname = "r"\n', "rules"),
+    ('\n[[subscribers]]\nemail = "a@b.org"\ntypes = ["widget"]\n', "subscribers.0.types.0"),
+    ('\n[[subscribers]]\nemail = "a@b.org"\n\n[[subscribers]]\nemail = "A@b.org"\n', "subscribers"),
+    ('\n[mail]\nfrom = "not an email"\n', "mail.from"),
+    ('\n[smtp]\nhost = "mail.example.org"\nport = 99999\n', "smtp.port"),
 ])
 def test_a_broken_config_exits_2_naming_the_key(tmp_path, extra, key):
     config = tmp_path / "broken.toml"
