@@ -379,6 +379,11 @@ class ProjectionRunner:
         with gc_paused():
             return self._catch_up(batch, batch, progress)
 
+    def furthest(self) -> int:
+        """The furthest position any projection has applied (0 before any)."""
+        row = self.db.conn.execute("SELECT max(position) FROM checkpoints").fetchone()
+        return int(row[0] or 0)
+
     def behind(self) -> bool:
         """Whether a record of the log waits for a projection or for the log's index."""
         head = self.store.head()

@@ -237,6 +237,7 @@ def test_a_head_kept_from_an_earlier_verify_shows_a_rewritten_and_rehashed_log(c
     cli("add", "factory", "--company", "catl", "--date", "2024", "--title", "Later plant")
     assert cli("verify", "--head", head).exit_code == 0        # the chain passes through it
     conn = sqlite3.connect(cli.db)                             # a forger re-hashes from record 1
+    [guard] = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'records_no_update'").fetchone()
     conn.executescript("DROP TRIGGER records_no_update;")
     prev = GENESIS_HASH
     for row in conn.execute(f"SELECT {COLUMNS} FROM records ORDER BY position").fetchall():
@@ -246,10 +247,37 @@ def test_a_head_kept_from_an_earlier_verify_shows_a_rewritten_and_rehashed_log(c
         prev = chain_hash(prev, position, stream, version, kind, schema, data, meta, recorded_at, key)
         conn.execute("UPDATE records SET data = ?, hash = ? WHERE position = ?", (data, prev, position))
     conn.commit()
+    conn.executescript(guard + ";")                            # and puts the trigger back
     conn.close()
     assert cli("verify").exit_code == 0                        # the chain alone cannot tell
     caught = cli("verify", "--head", head)
     assert caught.exit_code == 1 and "no longer passes through the head" in caught.stderr
+
+
+def test_verify_fails_when_the_append_only_triggers_are_gone(cli: Cli, history):
+    conn = sqlite3.connect(cli.db, isolation_level=None)
+    conn.execute("DROP TRIGGER records_no_delete")
+    conn.execute("DROP TRIGGER records_appended_only")
+    conn.close()
+    result = cli("verify")
+    assert result.exit_code == 1
+    assert ("the triggers that keep the log append-only are gone (records_no_delete, "
+            "records_appended_only)") in result.stderr
+
+
+def test_verify_fails_when_records_were_removed_from_the_end(cli: Cli, history):
+    """The chain of what is left is intact: only what had read further can tell."""
+    head = cli.records()
+    conn = sqlite3.connect(cli.db, isolation_level=None)
+    conn.execute("DROP TRIGGER records_no_delete")
+    conn.execute("DELETE FROM records WHERE position = ?", (head,))
+    conn.execute("CREATE TRIGGER records_no_delete BEFORE DELETE ON records "
+                 "BEGIN SELECT RAISE(ABORT, 'records are append-only'); END")
+    conn.close()
+    result = cli("verify")
+    assert result.exit_code == 1
+    assert (f"the log ends at position {head - 1}, but the projections had read up to {head}: "
+            "records were removed from its end") in result.stderr
 
 
 def test_verify_exits_non_zero_naming_the_altered_position(cli: Cli, history):

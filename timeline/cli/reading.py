@@ -237,6 +237,13 @@ def verify(ctx: Context, kept: str | None) -> None:
         # An error, not click's Exit: `main` runs click with standalone_mode=False, where
         # an Exit becomes a return value and the process would exit 0 on a broken chain.
         raise ChainBroken(bad, f"{why} ({checked} records before it are intact)")
+    if missing := ctx.app.store.missing_guards():
+        raise StorageError(f"the triggers that keep the log append-only are gone ({', '.join(missing)}): "
+                           "something outside timeline altered the database, and nothing stopped "
+                           "it from rewriting records; compare with a head kept elsewhere (--head)")
+    if (seen := ctx.app.runner.furthest()) > checked:
+        raise StorageError(f"the log ends at position {checked}, but the projections had read up "
+                           f"to {seen}: records were removed from its end")
     if kept is not None and ctx.app.store.position_of_hash(kept) is None:
         raise StorageError(f"the chain no longer passes through the head {kept}: records up "
                            "to it were rewritten and re-hashed, or it is another log's head")

@@ -119,6 +119,8 @@ LOG_MIGRATIONS: list[str] = [
 ]
 
 LOG_VERSION = len(LOG_MIGRATIONS)
+# The triggers of the current version that refuse anything but appends.
+LOG_GUARDS = ("records_no_update", "records_no_delete", "records_appended_only")
 
 # Bump when any projection table below changes shape or meaning: `init` then rebuilds.
 PROJECTION_VERSION = 6

@@ -34,7 +34,7 @@ from timeline.records import (
     Record,
     chain_hash,
 )
-from timeline.storage.schema import LOG_MIGRATIONS, LOG_VERSION
+from timeline.storage.schema import LOG_GUARDS, LOG_MIGRATIONS, LOG_VERSION
 
 # SQLite waits up to BUSY_TIMEOUT_MS per attempt; with the backoff between attempts a
 # writer gives up after about half a minute of another process holding the lock.
@@ -645,6 +645,13 @@ class SQLiteRecordStore:
         serves `verify --head`, which reads the whole log anyway)."""
         row = self.db.conn.execute("SELECT position FROM records WHERE hash = ?", (digest,)).fetchone()
         return int(row[0]) if row else None
+
+    def missing_guards(self) -> list[str]:
+        """The triggers that keep the log append-only and that are not in the file (only
+        something outside timeline drops them, and nothing then stops a rewrite)."""
+        present = {row[0] for row in self.db.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'")}
+        return [name for name in LOG_GUARDS if name not in present]
 
     def verify(self) -> tuple[int, int | None, str | None]:
         """Recompute every hash from the stored bytes; name the first position that fails."""
