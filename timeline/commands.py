@@ -502,6 +502,9 @@ class Curation(Timeline):
         state, version = self._undecided(proposal_id, accepting=True)
         event = dict(state["event"])
         etype = ev.event_type(type_ or event["type"])
+        if etype.name != event["type"]:  # what the draft read for the other type goes
+            own = etype.fields.model_fields
+            event["fields"] = {k: v for k, v in event.get("fields", {}).items() if k in own}
         event["type"] = etype.name
         if companies:
             event["companies"] = self.resolve_companies(etype, companies)

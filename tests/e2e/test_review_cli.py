@@ -194,3 +194,15 @@ def test_bad_review_input_exits_2_names_the_problem_and_writes_nothing(
     assert words in result.stderr
     assert cli.records() == length
     assert len(pending(cli)) == 3
+
+
+def test_accepting_as_another_type_drops_the_fields_that_type_does_not_have(queue: Cli) -> None:
+    cli = queue
+    [bankruptcy] = [p for p in pending(cli) if p["event"]["type"] == "bankruptcy"]  # type: ignore[index]
+    assert bankruptcy["event"]["fields"].get("procedure")  # type: ignore[index]
+    result = cli("review", "accept", str(bankruptcy["id"]), "--type", "factory_closure",
+                 "--company", "northvolt:operator", "--field", "jobs_cut=300")
+    assert result.exit_code == 0, result.stderr
+    [event] = [e for e in events(cli) if e["id"] == result.last_word]
+    assert event["type"] == "factory_closure" and event["jobs_cut"] == 300
+    assert "procedure" not in event
