@@ -45,6 +45,16 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+# What a row of an events file says of its event, compared with the log's event.
+_COMPARED = ("type", "date", "title", "summary", "status", "companies", "amounts",
+             "capacity_gwh", "location", "fields")
+
+
+def _plain(value: Any) -> Any:
+    """A value as compared: every kind of nothing is one."""
+    return None if value in (None, "", [], {}) else value
+
+
 def _row_identity(row: EventRow) -> str:
     """What knows a row of an events file again in any file: its own content (its id
     too, when it has one). A file imported again, grown, reordered or split appends only
@@ -220,6 +230,11 @@ class Importer:
             if (self.app.store.stream_version(stream)
                     or self.app.store.get_by_key(f"import:{legacy}:{row.index}") is not None):
                 summary.duplicates += 1
+                if row.id is not None and self._differs(payload):
+                    summary.errors.append(
+                        f"{path}:{row.line}: {row.id} is in the log already and this row says "
+                        f"something else; it was not imported (`timeline correct {row.id}` "
+                        "changes the event)")
                 continue
             records.append(NewRecord(
                 stream=stream, kind=ev.REPORTED, data=payload, schema=current_schema(ev.REPORTED),
@@ -238,6 +253,12 @@ class Importer:
         summary.accepted = len([r for r in result.written if r.kind == ev.REPORTED])
         summary.new_items = summary.accepted
         return summary
+
+    def _differs(self, payload: dict[str, Any]) -> bool:
+        """Whether the event already in the log under this row's id says something else
+        than the row (an export edited and imported again: the edit is not applied)."""
+        state = self.app.timeline.load_event(payload["id"])
+        return any(_plain(payload.get(key)) != _plain(state.get(key)) for key in _COMPARED)
 
     def _check_row(self, row: EventRow) -> list[InputError]:
         """What only the registry can refuse (a company it does not know, a role), asked

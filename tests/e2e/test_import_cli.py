@@ -355,3 +355,28 @@ def test_a_lone_surrogate_in_an_events_file_is_removed_not_a_traceback(
     assert result.exit_code == 0, result.stderr
     titles = [e["title"] for e in json.loads(curator("show", "catl", "--format", "json").stdout)]
     assert "CATL plant" in titles
+
+
+def test_an_export_imported_again_is_known_and_an_edited_one_says_its_edits_were_not_applied(
+        curator: Cli, tmp_path: Path) -> None:
+    added = curator("add", "acquisition", "--company", "envision:acquirer", "--company", "aesc:target",
+                    "--date", "2018-08", "--title", "Envision buys AESC", "--field", "stake_pct=80")
+    assert added.exit_code == 0, added.stderr
+    corrected = curator("correct", added.last_word, "--field", "stake_pct=100", "--reason", "filing")
+    assert corrected.exit_code == 0, corrected.stderr
+    export = tmp_path / "export.json"
+    export.write_text(curator("show", "aesc", "--format", "json").stdout, encoding="utf-8")
+    code, again, stderr = import_json(curator, str(export))
+    assert code == 0, stderr
+    [file] = again["files"]  # type: ignore[misc]
+    assert (again["duplicates"], file["errors"]) == (1, [])  # type: ignore[index]
+
+    edited = json.loads(export.read_text(encoding="utf-8"))
+    edited[0]["title"] = "EDITED TITLE"
+    export.write_text(json.dumps(edited), encoding="utf-8")
+    length = curator.records()
+    result = curator("import", str(export))
+    assert result.exit_code == 0, result.stderr
+    assert curator.records() == length
+    assert (f"{added.last_word} is in the log already and this row says something else; it was "
+            f"not imported (`timeline correct {added.last_word}` changes the event)") in result.stdout
