@@ -72,7 +72,10 @@ def parse_company_option(option: str) -> tuple[str, str | None]:
     company, sep, role = option.rpartition(":")
     if not sep:
         return option.strip(), None
-    return company.strip(), role.strip() or None
+    if not role.strip():  # "aesc:" says a role was meant: the default would be a guess
+        raise InvalidField("company", f"{option!r} names no role after the colon; write "
+                                      "ID:ROLE, or ID alone for the type's first role")
+    return company.strip(), role.strip()
 
 
 class Timeline:
@@ -342,6 +345,9 @@ def field_changes(etype: ev.EventType, given: Sequence[tuple[str, str]],
     typed: dict[str, Any] = {}
     location: dict[str, str] = {}
     amounts: list[dict[str, Any]] = []
+    names = [name for name, _ in given if name != "amount"]  # amounts add up; others are one
+    if repeated := sorted({name for name in names if names.count(name) > 1}):
+        raise InvalidField(repeated[0], "given twice with --field; give each field once")
     for name, value in given:
         if name in etype.fields.model_fields:
             typed[name] = ev.parse_typed_value(etype, name, value)

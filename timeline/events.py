@@ -170,7 +170,8 @@ def event_type(name: str) -> EventType:
 def check_source_url(url: str, field: str = "source") -> str:
     """A source is evidence a reader must be able to open: an absolute http(s) address."""
     parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if (parts.scheme.lower() not in ("http", "https") or not parts.hostname
+            or any(c.isspace() for c in url.strip())):
         raise InvalidField(field, f"{url!r} is not an http(s) URL such as https://example.org/news/1")
     return url.strip()
 
