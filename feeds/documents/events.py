@@ -107,13 +107,21 @@ def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", bool: "true/false"}.get(type(value), repr(value))
 
 
+# An event id as the commands take it: `correct ID` lower-cases what it is given.
+_EVENT_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+
 def _id(value: Any) -> str | None:
     if value is None:
         return None
     text = _text({"id": value}, "id")
     if text and re.search(r"\s", text):
         raise InvalidField("id", f"{text!r} contains spaces; an event id is one word")
-    return text
+    if text and not _EVENT_ID.fullmatch(text.lower()):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise InvalidField("id", f"{shown!r} is not an event id: letters, digits, '-', '_' and "
+                                 "'.', starting with a letter or digit, at most 64 (e.g. ev-0a1b2c3d4e)")
+    return text.lower() if text else text
 
 
 def _date(values: dict[str, Any]) -> PartialDate:

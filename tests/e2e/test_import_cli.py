@@ -380,3 +380,23 @@ def test_an_export_imported_again_is_known_and_an_edited_one_says_its_edits_were
     assert curator.records() == length
     assert (f"{added.last_word} is in the log already and this row says something else; it was "
             f"not imported (`timeline correct {added.last_word}` changes the event)") in result.stdout
+
+
+@pytest.mark.parametrize("event_id", ["../../etc/passwd", "x" * 5000, "-leading-dash"])
+def test_an_event_id_that_is_not_one_is_refused(curator: Cli, tmp_path: Path, event_id: str) -> None:
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"id": event_id, "type": "factory", "date": "2022",
+                                   "companies": "catl:operator", "title": "Plant"}]), encoding="utf-8")
+    length = curator.records()
+    result = curator("import", str(events))
+    assert result.exit_code == 2 and "id:" in result.stderr and "is not an event id" in result.stderr
+    assert curator.records() == length
+
+
+def test_an_event_id_in_capitals_is_the_one_correct_finds(curator: Cli, tmp_path: Path) -> None:
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"id": "CATL-Debrecen-1", "type": "factory", "date": "2022",
+                                   "companies": "catl:operator", "title": "Plant"}]), encoding="utf-8")
+    assert curator("import", str(events)).exit_code == 0
+    fixed = curator("correct", "CATL-Debrecen-1", "--field", "title=Debrecen plant", "--reason", "name")
+    assert fixed.exit_code == 0, fixed.stderr
