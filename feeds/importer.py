@@ -20,7 +20,7 @@ from feeds.drafts import draft_from
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
 from timeline.bootstrap import App
-from timeline.companies import CompanySpec
+from timeline.companies import CompanySpec, alias_problem
 from timeline.dates import PartialDate
 from timeline.errors import DocumentError, InputError
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
@@ -154,6 +154,9 @@ class Importer:
                       if name and (found := queries.find_company(name))), None)
         company = queries.survivor(known) if known else None
         for alias in note.aliases:
+            if (problem := alias_problem(alias)) is not None:
+                raise DocumentError(f"{note.path}: alias {alias!r} {problem}; nothing of the "
+                                    "file was imported")
             owner = queries.find_company(alias)
             if owner is not None and queries.survivor(owner) != company:
                 raise DocumentError(f"{note.path}: alias {alias!r} already belongs to {owner!r}; "
@@ -162,14 +165,19 @@ class Importer:
     def _note(self, note: CompanyNote) -> IntakeSummary:
         self._check_aliases(note)
         company = self._note_company(note)
+        added: list[str] = []
         for alias in note.aliases:
             try:
-                self.app.timeline.add_alias(company, alias)
+                if self.app.timeline.add_alias(company, alias).written:
+                    added.append(alias)
             except InputError as exc:
                 raise DocumentError(f"{note.path}: alias {alias!r}: {exc.message}") from None
         self._extractor = None
         items, drafts = [], []
         summary = IntakeSummary()
+        if added:  # they change what every later article is read as: say so
+            summary.errors.append(f"{note.path}: {company} is now also known as "
+                                  f"{', '.join(map(repr, added))}")
         # The name the note calls the company by, when the registry knows it by that name.
         found = self.app.queries.find_company(note.name)
         registry = self.app.queries.registry()

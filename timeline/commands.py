@@ -179,6 +179,8 @@ class Timeline:
     def add_alias(self, company: str, alias: str) -> AppendResult:
         company_id = self._unmerged(company, "give the alias to")
         alias = co.company_name("alias", alias)
+        if alias and (problem := co.alias_problem(alias)) is not None:
+            raise InvalidField("alias", f"{alias!r} {problem}")
         if not alias:
             raise InvalidField("alias", "must not be empty")
         if not self._alias_is_new(company_id, alias):

@@ -68,12 +68,42 @@ def company_name(field: str, value: str) -> str:
     return text
 
 
+# Words that name no company on their own: as an alias, each would make every text that
+# uses it "mention" the company (a company note giving `aliases: [the, 电池]` did).
+COMMON_WORDS = frozenset({
+    "a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with",
+    "ag", "co", "corp", "inc", "ltd", "plc", "sa", "se", "company", "group", "holdings",
+    "battery", "batteries", "cells", "energy", "motor", "motors", "power", "technology",
+    "电池", "公司", "集团", "汽车", "能源", "科技", "动力", "新能源", "股份", "有限公司", "控股",
+})
+
+
+def alias_problem(alias: str) -> str | None:
+    """Why `alias` cannot stand for a company in text, or None: a single character, or a
+    common word, would be found in nearly every article."""
+    key = lookup_key(alias)
+    if len(key) < 2:
+        return "is too short to stand for a company in text (two characters at least)"
+    if key in COMMON_WORDS:
+        return "is a common word, found in nearly every article: it cannot stand for a company"
+    return None
+
+
 def _printable_name(value: str) -> str:
     return one_line("the name", value)
 
 
+def _alias(value: str) -> str:
+    text = one_line("the alias", value)
+    if (problem := alias_problem(text)) is not None:
+        raise ValueError(f"{text!r} {problem}")
+    return text
+
+
 PrintableName = Annotated[str, AfterValidator(_printable_name),
                           StringConstraints(min_length=1, max_length=NAME_LIMIT, strip_whitespace=True)]
+Alias = Annotated[str, AfterValidator(_alias),
+                  StringConstraints(min_length=1, max_length=NAME_LIMIT, strip_whitespace=True)]
 
 
 class CompanySpec(BaseModel):
@@ -83,7 +113,7 @@ class CompanySpec(BaseModel):
 
     id: CompanyId
     name: PrintableName
-    aliases: list[PrintableName] = Field(default_factory=list)
+    aliases: list[Alias] = Field(default_factory=list)
     country: CountryCode | None = None
 
 

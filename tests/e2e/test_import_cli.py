@@ -400,3 +400,21 @@ def test_an_event_id_in_capitals_is_the_one_correct_finds(curator: Cli, tmp_path
     assert curator("import", str(events)).exit_code == 0
     fixed = curator("correct", "CATL-Debrecen-1", "--field", "title=Debrecen plant", "--reason", "name")
     assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_a_company_note_cannot_give_a_company_a_common_word_and_says_what_it_adds(
+        curator: Cli, tmp_path: Path) -> None:
+    evil = tmp_path / "evil.md"
+    evil.write_text("---\ntype: company\naliases: [CATL, 宁德, the, 电池]\n---\n**Evil Corp** — a company.\n\n"
+                    "## History\n\n| Year | Event |\n|---|---|\n| 2019 | Founded |\n", encoding="utf-8")
+    length = curator.records()
+    refused = curator("import", str(evil))
+    assert refused.exit_code == 2
+    assert "alias 'the' is a common word" in refused.stderr and "nothing of the file was imported" in refused.stderr
+    assert curator.records() == length  # not even the good alias before it
+    evil.write_text(evil.read_text(encoding="utf-8").replace(", the, 电池", ""), encoding="utf-8")
+    done = curator("import", str(evil))
+    assert done.exit_code == 0, done.stderr
+    assert "catl is now also known as '宁德'" in done.stdout
+    refused = curator("companies", "alias", "catl", "Battery")
+    assert refused.exit_code == 2 and "is a common word" in refused.stderr
