@@ -143,12 +143,17 @@ class Planner:
         ), *self.batch_events.values()])
         if existing is not None:
             event_id = str(existing["id"])
-            self.records.append(NewRecord(
-                stream=ev.stream_of(event_id), kind=ev.SOURCE_ADDED, meta=self.meta,
-                data={"source": source},
-                key=f"source:{proposal_id}",
-            ))
-            self.summary.sources_added += 1
+            if _cites(existing, source):
+                # The same article again (one item in two feeds, a feed's category page):
+                # the event has it already, and one report is not two.
+                self.summary.duplicates += 1
+            else:
+                self.records.append(NewRecord(
+                    stream=ev.stream_of(event_id), kind=ev.SOURCE_ADDED, meta=self.meta,
+                    data={"source": source},
+                    key=f"source:{proposal_id}",
+                ))
+                self.summary.sources_added += 1
         else:
             event_id = event_id_for(proposal_id)
             payload = {**event, "id": event_id, "sources": [source]}
@@ -165,6 +170,12 @@ class Planner:
             key=f"accepted:{proposal_id}",
         ))
         return event_id
+
+
+def _cites(event: dict[str, Any], source: dict[str, Any]) -> bool:
+    """Whether the event has a source at the address of `source` (none without one)."""
+    url = source.get("url")
+    return bool(url) and any(known.get("url") == url for known in event.get("sources", []))
 
 
 def figures_of(event: dict[str, Any]) -> dict[str, Any]:

@@ -378,3 +378,17 @@ def test_serve_once_polls_every_feed_once_and_exits(cli: Cli, server: FeedServer
     length = cli.records()
     again = cli("serve", "--once")
     assert again.exit_code == 0 and len(server.requests) == 2 and cli.records() == length
+
+
+def test_one_article_in_two_feeds_is_one_source_of_one_event(
+        cli: Cli, server: FeedServer, bodies: dict[str, bytes]) -> None:
+    """A publisher's main feed and its category feed carry the same item: the second
+    sighting is a duplicate, not a second report."""
+    bodies["one"] = rss({"guid": "nv-1", **ARTICLES["nv"]})
+    configure(cli, {"main": server.url("mutable/one"),
+                    "batteries": server.url("mutable/one?category=batteries")},
+              review={"auto_accept": 0.0})
+    summary = poll(cli)
+    assert (summary["accepted"], summary["sources_added"], summary["duplicates"]) == (1, 0, 1)
+    [event] = json.loads(cli("show", "northvolt", "--format", "json").stdout)
+    assert [s["url"] for s in event["sources"]] == [ARTICLES["nv"]["link"]]
