@@ -35,7 +35,7 @@ COMMON_KEYS = frozenset({
     "id", "type", "date", "date_note", "precision", "status", "title", "summary",
     "companies", "amounts", "amount", "capacity_gwh", "location", "country", "region", "city",
     "sources", "source_url", "source_published", "quote", "publisher", "tags", "retracted",
-    "retraction_reason",
+    "retraction_reason", "fields",
 })
 # What an export derives from the log: accepted so that an export imports back, not stored.
 DERIVED_KEYS = frozenset({
@@ -50,7 +50,7 @@ _FALSE = {"false", "no", "n", "0", ""}
 
 def build_event(raw: dict[str, Any], line: int, index: int) -> EventRow:
     """Validate one row; raise `InvalidField`/`UnknownType` naming the field at fault."""
-    values = {k: v for k, v in raw.items() if not _absent(v)}
+    values = _own_fields_spread({k: v for k, v in raw.items() if not _absent(v)})
     etype = ev.event_type(_required_text(values, "type").lower())
     date = _date(values)
     amounts, fields = _amounts_and_fields(etype, values)
@@ -73,6 +73,24 @@ def build_event(raw: dict[str, Any], line: int, index: int) -> EventRow:
         retracted=_flag(values.get("retracted"), "retracted"),
         retraction_reason=_text(values, "retraction_reason"),
     )
+
+
+def _own_fields_spread(values: dict[str, Any]) -> dict[str, Any]:
+    """`fields` (as `events --format csv` writes them, `stake_pct=80;price=320000000 GBP`,
+    or an object) spread among the row's keys, as a JSON export gives them."""
+    own = values.pop("fields", None)
+    if own is None:
+        return values
+    if isinstance(own, str):
+        pairs = [item.partition("=") for item in _SEPARATORS.split(own.strip()) if item]
+        if bad := next((name for name, sep, _ in pairs if not sep or not name.strip()), None):
+            raise InvalidField("fields", f"{bad!r} is not NAME=VALUE; write stake_pct=80;price=320000000 GBP")
+        own = {name.strip(): value.strip() for name, _, value in pairs}
+    if not isinstance(own, dict):
+        raise InvalidField("fields", f"must be NAME=VALUE pairs or an object, not {_kind(own)}")
+    if twice := sorted(set(own) & set(values)):
+        raise InvalidField(twice[0], "is given in its own column and in fields; give it once")
+    return {**values, **own}
 
 
 def _absent(value: Any) -> bool:

@@ -8,12 +8,14 @@ a bad file exits 2 naming its line while the other files of the command are impo
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, write_config
+from tests.conftest import Cli, run_main, write_config
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "data" / "documents"
 
@@ -418,3 +420,24 @@ def test_a_company_note_cannot_give_a_company_a_common_word_and_says_what_it_add
     assert "catl is now also known as '宁德'" in done.stdout
     refused = curator("companies", "alias", "catl", "Battery")
     assert refused.exit_code == 2 and "is a common word" in refused.stderr
+
+
+def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
+        curator: Cli, tmp_path: Path) -> None:
+    assert curator("add", "acquisition", "--company", "envision:acquirer", "--company", "aesc:target",
+                   "--date", "2018-08", "--title", "Envision buys AESC", "--field", "stake_pct=80",
+                   "--field", "price=1 billion USD").exit_code == 0
+    exported = curator("events", "--format", "csv").stdout
+    sheet = tmp_path / "export.csv"
+    sheet.write_text(exported, encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    config = write_config(other)
+    common = ["--config", str(config), "--db", str(other / "timeline.db")]
+    assert run_main([*common, "init"]).exit_code == 0
+    imported = run_main([*common, "import", str(sheet)])
+    assert imported.exit_code == 0, imported.stderr
+    again = run_main([*common, "events", "--format", "csv"]).stdout
+    assert again == exported
+    [row] = list(csv.DictReader(io.StringIO(again)))
+    assert row["fields"] == "stake_pct=80;price=1000000000 USD"
