@@ -90,16 +90,20 @@ def bootstrap(config: str | None = None, db: str | None = None, *, actor: str = 
 
 
 def open_app(config: str | None = None, db: str | None = None, *, actor: str = "cli",
-             clock: Clock | None = None, create: bool = True) -> App:
-    """Bootstrap and make sure the database is initialised (idempotent, cheap)."""
+             clock: Clock | None = None, create: bool = True, catch_up: bool = True) -> App:
+    """Bootstrap and make sure the database is initialised (idempotent, cheap).
+
+    Without `catch_up` the projections are left where they are: `verify` reads the log
+    alone, and must work on a log whose records the projections cannot read."""
     app = bootstrap(config, db, actor=actor, clock=clock, create=create)
     try:
         if app.db.log_version() == 0 or not app.db.table_exists("events"):
             app.init()
         else:
             app.db.migrate()
-            app.runner.ensure_tables()
-            app.runner.catch_up()  # another process may have appended since
+            if catch_up:
+                app.runner.ensure_tables()
+                app.runner.catch_up()  # another process may have appended since
         return app
     except BaseException:
         app.close()

@@ -43,6 +43,7 @@ from timeline.events import (
     quotes_of,
 )
 from timeline.jsontext import dumps, loads
+from timeline.errors import StorageError
 from timeline.records import Record
 from timeline.search import index_text
 from timeline.storage.schema import PROJECTION_DROPS, PROJECTION_TABLES, PROJECTION_VERSION
@@ -409,7 +410,7 @@ class ProjectionRunner:
                         todo = (records if done < records[0].position
                                 else [r for r in records if r.position > done])
                         if todo:
-                            projection.apply(conn, todo)
+                            _apply(projection, conn, todo)
                             conn.execute(
                                 "UPDATE checkpoints SET position = ? WHERE projection = ?",
                                 (todo[-1].position, projection.name),
@@ -432,6 +433,19 @@ class ProjectionRunner:
             with self.db.transaction() as conn:
                 self._finish_rebuild(conn)
         return applied
+
+
+def _apply(projection: Projection, conn: sqlite3.Connection, records: list[Record]) -> None:
+    """`projection.apply`, a record it cannot read named as the log's problem: every record
+    was validated when appended, so one of the wrong shape was written by something else."""
+    try:
+        projection.apply(conn, records)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise StorageError(
+            f"the {projection.name} projection cannot read records {records[0].position} to "
+            f"{records[-1].position} ({type(exc).__name__}: {exc}): one of them was written "
+            "outside timeline, or by a newer version of it (`timeline verify` checks the log)"
+        ) from exc
 
 
 def _first_table(projection: str) -> str:

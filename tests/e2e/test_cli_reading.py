@@ -347,3 +347,34 @@ def test_a_read_answers_from_one_state_of_the_file_even_when_a_rebuild_starts_mi
 
     monkeypatch.setattr(LiveQueries, "find_company", a_rebuild_starts)
     assert as_json(cli("show", "aesc", "--format", "json")) == expected
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ("not json", "cannot be read: its data is not JSON"),
+    ("{}", "projection cannot read records"),
+])
+def test_a_record_written_outside_timeline_is_named_and_verify_still_runs(
+        cli: Cli, history, data, problem):
+    head = cli.records()
+    conn = sqlite3.connect(cli.db, isolation_level=None)
+    conn.execute("INSERT INTO records (position, stream, version, kind, schema, data, meta, "
+                 "recorded_at, key, hash) VALUES (?, 'event-ev-zzz', 1, 'event.reported', 2, ?, "
+                 "'{\"refs\":[\"aesc\"]}', '2099-01-01T00:00:00Z', NULL, 'x')", (head + 1, data))
+    conn.close()
+    shown = cli("show", "aesc")
+    assert shown.exit_code == 1 and problem in shown.stderr and "Traceback" not in shown.stderr
+    verified = cli("verify")
+    assert verified.exit_code == 1 and f"position {head + 1}" in verified.stderr
+
+
+def test_a_damaged_database_file_is_reported_not_a_traceback(cli: Cli, history):
+    conn = sqlite3.connect(cli.db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
+    conn.close()
+    size = cli.db.stat().st_size
+    with open(cli.db, "r+b") as damaged:  # every page but the first (the schema)
+        damaged.seek(4096)
+        damaged.write(b"\xff" * (size - 4096))
+    result = cli("show", "aesc")
+    assert result.exit_code in (1, 2) and "Traceback" not in result.stderr
+    assert "damaged" in result.stderr or "not a timeline database" in result.stderr

@@ -7,6 +7,7 @@ message that names the field, anything the system could not do exits 1.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 
@@ -22,11 +23,13 @@ class Context:
     db: str | None
     _app: App | None = field(default=None, repr=False)
 
+    catch_up: bool = True  # a command reading only the log (verify) turns it off first
+
     @property
     def app(self) -> App:
         if self._app is None:
             # Only `init` creates a database; every other command needs one that exists.
-            self._app = open_app(self.config, self.db, create=False)
+            self._app = open_app(self.config, self.db, create=False, catch_up=self.catch_up)
         return self._app
 
     def close(self) -> None:
@@ -86,6 +89,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except TimelineError as exc:
         click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # only "malformed": a damaged file
+            raise
+        click.echo(f"error: the database file is damaged ({exc}); restore it from a backup "
+                   "(`timeline verify` on the copy checks its log)", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -232,6 +232,7 @@ def verify(ctx: Context, kept: str | None) -> None:
       timeline verify
       timeline verify --head 9f2c...e41a
     """
+    ctx.catch_up = False  # the log alone: a record the projections cannot read is its finding
     checked, bad, why = ctx.app.store.verify()
     if bad is not None:
         # An error, not click's Exit: `main` runs click with standalone_mode=False, where

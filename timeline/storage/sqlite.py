@@ -324,8 +324,12 @@ def _refs_of(meta: str) -> list[str]:
 
 
 def _row_to_record(row: tuple[Any, ...]) -> Record:
-    return Record(row[0], row[1], row[2], row[3], row[4], loads(row[5]), loads(row[6]),
-                  row[7], row[8], row[9])
+    try:
+        return Record(row[0], row[1], row[2], row[3], row[4], loads(row[5]), loads(row[6]),
+                      row[7], row[8], row[9])
+    except ValueError:  # only a write outside timeline stores text that is not JSON
+        raise StorageError(f"record {row[0]} cannot be read: its data is not JSON; something "
+                           "outside timeline wrote it (`timeline verify` checks the log)") from None
 
 
 class SQLiteRecordStore:
