@@ -442,8 +442,8 @@ def _location_value(name: str, value: str) -> str:
 
 
 def _common_field(etype: ev.EventType, name: str, value: str) -> dict[str, Any]:
-    if name in TEXT_LIMITS:
-        return {name: clean_text(name, value)}
+    if name in TEXT_LIMITS:  # an empty summary is none (a title cannot be empty)
+        return {name: clean_text(name, value) or None}
     if name == "status":
         status = value.strip().lower()
         if status not in ev.STATUSES:

@@ -26,6 +26,7 @@ from feeds.documents.models import CompanyRole, EventRow, EventSource
 from feeds.documents.source import iso_utc
 from timeline import events as ev
 from timeline.commands import clean_text
+from timeline.companies import country_code
 from timeline.dates import PartialDate, parse_date, parse_datetime
 from timeline.errors import InvalidField, validation_message
 from timeline.quantities import Amount, parse_capacity, parse_money
@@ -43,7 +44,6 @@ DERIVED_KEYS = frozenset({
 })
 TYPED_KEYS = frozenset(name for t in ev.EVENT_TYPES.values() for name in t.fields.model_fields)
 _SEPARATORS = re.compile(r"\s*[;；\n]\s*")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _TRUE = {"true", "yes", "y", "1", "retracted"}
 _FALSE = {"false", "no", "n", "0", ""}
 
@@ -346,10 +346,10 @@ def _location(values: dict[str, Any]) -> dict[str, str]:
     merged = {**nested, **{k: values[k] for k in ("country", "region", "city") if k in values}}
     location = {k: t for k in ("country", "region", "city") if (t := _text(merged, k))}
     if "country" in location:
-        location["country"] = location["country"].upper()
-        if not _COUNTRY.match(location["country"]):
-            raise InvalidField("country", f"{merged['country']!r} is not an ISO 3166 code "
-                                          "of two letters, such as GB, CN or US")
+        try:
+            location["country"] = country_code(location["country"])
+        except ValueError as exc:
+            raise InvalidField("country", str(exc)) from None
     return location
 
 

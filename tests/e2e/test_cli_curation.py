@@ -108,6 +108,12 @@ BAD_ADDS = [
     (["add", "factory", "--company", "aesc", "--date", "2012", "--title", " "],
      "title:", "must not be empty"),
     (["add", "factory", "--date", "2012", "--title", "t"], "company:", "needs at least one"),
+    (["add", "factory", "--company", "aesc", "--date", "2020", "--title", "t", "--field", "country=AB"],
+     "country:", "'AB' is not an ISO 3166 country code"),
+    (["add", "factory", "--company", "aesc", "--date", "2020", "--title", "t", "--field", "country=uk"],
+     "country:", "it is GB"),
+    (["companies", "add", "newco", "--name", "New Co", "--country", "AA"],
+     "country", "'AA' is not an ISO 3166 country code"),
     (["add", "factory", "--company", "aesc:", "--date", "2020", "--title", "t"],
      "company:", "'aesc:' names no role after the colon"),
     (["add", "factory", "--company", "aesc", "--date", "2020", "--title", "t",
@@ -178,6 +184,13 @@ def test_a_correction_records_only_what_it_changes(cli: Cli):
     assert result.exit_code == 0, result.stderr
     [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
     assert event["corrections"][0]["changes"] == ["status"]
+
+
+def test_an_empty_summary_is_no_summary(cli: Cli):
+    event_id = cli("add", "factory", "--company", "catl", "--date", "2022", "--title", "Plant",
+                   "--field", "summary=").last_word
+    [event] = [e for e in json.loads(cli("show", "catl", "--format", "json").stdout) if e["id"] == event_id]
+    assert event.get("summary") is None
 
 
 def test_a_partnership_keeps_two_partners_through_corrections(cli: Cli):
