@@ -20,7 +20,8 @@ Three things happen before feedparser sees a byte, each for a reason:
    declaration), where a declared single-byte Western charset (ISO-8859-1, windows-1252,
    ASCII) yields to UTF-8 when the bytes are valid UTF-8 (a real Latin-1 text with
    accents is practically never valid UTF-8, a UTF-8 text labelled Latin-1 is a common
-   lie) and GB2312/GBK/Big5 are read as their supersets GB18030/Big5-HKSCS; then UTF-8;
+   lie), and to GB18030 or Big5 when they read as Chinese (a server's Latin-1 default on
+   a Chinese feed), and GB2312/GBK/Big5 are read as their supersets GB18030/Big5-HKSCS; then UTF-8;
    then GB18030 or Big5 when the result reads as Chinese (the share of the commonest
    Chinese characters); then windows-1252. The bytes handed to feedparser are UTF-8 and
    labelled so. Overriding a declaration is reported as a warning.
@@ -181,8 +182,8 @@ def _decode_chinese(data: bytes) -> tuple[str, str] | None:
 def _candidates(declared: list[str]) -> list[str]:
     order: list[str] = []
     for codec in declared:
-        if codec in _WESTERN:
-            order.append("utf-8")
+        if codec in _WESTERN:  # a Western label is a server's default as often as not:
+            order += ["utf-8", _CHINESE]  # what reads as UTF-8 or as Chinese is not Latin-1
         order.append(_SUPERSET.get(codec, codec))
     order += ["utf-8", _CHINESE, "cp1252", "latin_1"]
     return list(dict.fromkeys(order))

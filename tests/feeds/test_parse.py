@@ -78,6 +78,25 @@ def test_utf8_declared_as_latin1_reads_as_chinese(feed_server: FeedServer, fast:
     assert parsed.warnings and "the bytes are utf-8" in parsed.warnings[0]
 
 
+@pytest.mark.parametrize("content_type", ["text/xml; charset=iso-8859-1", "text/xml; charset=windows-1252"])
+def test_gb18030_labelled_as_a_western_charset_reads_as_chinese(
+        feed_server: FeedServer, fast: FetchSettings, content_type: str) -> None:
+    """A server's Latin-1 default on a Chinese feed: windows-1252 decodes any bytes at all,
+    so it was read as mojibake without a warning."""
+    parsed = served(feed_server, fast, "feed-zh-gb18030.xml", content_type)
+    assert parsed.items[0].title == SEQUOIA_TITLE
+    assert parsed.warnings and "the bytes are gb18030" in parsed.warnings[0]
+
+
+def test_french_in_latin1_stays_latin1() -> None:
+    text = ("<?xml version='1.0' encoding='iso-8859-1'?><rss version='2.0'><channel><title>t</title>"
+            "<item><guid>1</guid><title>L'usine de Douai a été inaugurée: Renault et Envision "
+            "célèbrent la première étape, où ça bouge à Déols</title></item></channel></rss>")
+    parsed = parse_feed(text.encode("latin-1"), {"content-type": "text/xml; charset=iso-8859-1"}, "f", None)
+    assert parsed.items[0].title.startswith("L'usine de Douai a été inaugurée")
+    assert parsed.warnings == ()
+
+
 def test_real_latin1_stays_latin1(data_dir: Path) -> None:
     parsed = load(data_dir, "feed-rss091-netscape.xml")
     assert parsed.ok and parsed.items[0].title == "Café batteries"
