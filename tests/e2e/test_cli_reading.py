@@ -264,41 +264,40 @@ def test_a_head_kept_from_an_earlier_verify_shows_a_rewritten_and_rehashed_log(c
     assert caught.exit_code == 1 and "no longer passes through the head" in caught.stderr
 
 
-def test_verify_fails_when_the_append_only_triggers_are_gone(cli: Cli, history):
+def verify_after(cli: Cli, *statements: str | tuple[str, tuple[object, ...]]) -> str:
+    """What `verify` says (exiting 1) after raw SQL run on the file outside timeline."""
     conn = sqlite3.connect(cli.db, isolation_level=None)
-    conn.execute("DROP TRIGGER records_no_delete")
-    conn.execute("DROP TRIGGER records_appended_only")
+    for statement in statements:
+        sql, params = statement if isinstance(statement, tuple) else (statement, ())
+        conn.execute(sql, params)
     conn.close()
     result = cli("verify")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.stdout
+    return result.stderr
+
+
+def test_verify_fails_when_the_append_only_triggers_are_gone(cli: Cli, history):
+    said = verify_after(cli, "DROP TRIGGER records_no_delete", "DROP TRIGGER records_appended_only")
     assert ("the triggers that keep the log append-only are gone (records_no_delete, "
-            "records_appended_only)") in result.stderr
+            "records_appended_only)") in said
 
 
 def test_verify_fails_when_records_were_removed_from_the_end(cli: Cli, history):
     """The chain of what is left is intact: only what had read further can tell."""
     head = cli.records()
-    conn = sqlite3.connect(cli.db, isolation_level=None)
-    conn.execute("DROP TRIGGER records_no_delete")
-    conn.execute("DELETE FROM records WHERE position = ?", (head,))
-    conn.execute("CREATE TRIGGER records_no_delete BEFORE DELETE ON records "
-                 "BEGIN SELECT RAISE(ABORT, 'records are append-only'); END")
-    conn.close()
-    result = cli("verify")
-    assert result.exit_code == 1
+    said = verify_after(cli, "DROP TRIGGER records_no_delete",
+                        ("DELETE FROM records WHERE position = ?", (head,)),
+                        "CREATE TRIGGER records_no_delete BEFORE DELETE ON records "
+                        "BEGIN SELECT RAISE(ABORT, 'records are append-only'); END")
     assert (f"the log ends at position {head - 1}, but the projections had read up to {head}: "
-            "records were removed from its end") in result.stderr
+            "records were removed from its end") in said
 
 
 def test_verify_exits_non_zero_naming_the_altered_position(cli: Cli, history):
-    conn = sqlite3.connect(cli.db, isolation_level=None)
-    conn.execute("DROP TRIGGER records_no_update")
-    conn.execute("UPDATE records SET data = json_set(data, '$.title', 'Forged') WHERE position = 7")
-    conn.close()
-    result = cli("verify")
-    assert result.exit_code == 1
-    assert "position 7" in result.stderr
-    assert "6 records before it are intact" in result.stderr
+    said = verify_after(cli, "DROP TRIGGER records_no_update",
+                        "UPDATE records SET data = json_set(data, '$.title', 'Forged') WHERE position = 7")
+    assert "position 7" in said
+    assert "6 records before it are intact" in said
 
 
 def test_rebuild_replays_the_projections_from_scratch(cli: Cli, history, app):
