@@ -426,7 +426,8 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
         curator: Cli, tmp_path: Path) -> None:
     assert curator("add", "acquisition", "--company", "envision:acquirer", "--company", "aesc:target",
                    "--date", "2018-08", "--title", "Envision buys AESC", "--field", "stake_pct=80",
-                   "--field", "price=1 billion USD").exit_code == 0
+                   "--field", "price=1 billion USD", "--field", "summary=Nissan sells its cells unit",
+                   "--field", "tags=deal,japan").exit_code == 0
     exported = curator("events", "--format", "csv").stdout
     sheet = tmp_path / "export.csv"
     sheet.write_text(exported, encoding="utf-8")
@@ -441,3 +442,4 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
     assert again == exported
     [row] = list(csv.DictReader(io.StringIO(again)))
     assert row["fields"] == "stake_pct=80;price=1000000000 USD"
+    assert (row["summary"], row["tags"]) == ("Nissan sells its cells unit", "deal;japan")

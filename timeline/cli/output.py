@@ -62,9 +62,9 @@ def head_hash(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return text
 
 
-EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "companies",
-                     "amounts", "capacity_gwh", "country", "region", "city", "fields", "sources",
-                     "retracted", "uncertain"]
+EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "summary", "companies",
+                     "amounts", "capacity_gwh", "country", "region", "city", "fields", "tags",
+                     "sources", "retracted", "uncertain"]
 
 
 def format_option(choices: tuple[str, ...] = FORMATS) -> Callable[[Any], Any]:
@@ -130,6 +130,7 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
         writer.writerow({column: _inert(value) for column, value in {
             "id": event["id"], "type": event["type"], "date": event["date"],
             "precision": event["precision"], "status": event["status"], "title": event["title"],
+            "summary": event.get("summary") or "",
             "companies": ";".join(f"{c['id']}:{c['role']}{_merged(c, ' (', ')')}"
                                   for c in event["companies"]),
             "amounts": ";".join(f"{plain_number(a['value'])} {a['currency']}" for a in event["amounts"]),
@@ -138,6 +139,7 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
             "region": event["location"].get("region", ""),
             "city": event["location"].get("city", ""),
             "fields": _own_fields(event),
+            "tags": ";".join(event.get("tags") or []),
             "sources": ";".join(s.get("url") or "" for s in event["sources"]),
             "retracted": str(event["retracted"]).lower(),
             "uncertain": str(event["uncertain"]).lower(),
