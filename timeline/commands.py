@@ -20,8 +20,10 @@ from timeline import proposals as pr
 from timeline.clustering import best_match, cluster_key
 from timeline.dates import parse_date
 from timeline.errors import (
+    ConfigError,
     DuplicateCompany,
     EventRetracted,
+    InputError,
     InvalidField,
     UnknownCompany,
     UnknownEvent,
@@ -138,10 +140,13 @@ class Timeline:
         """Make the registry hold every company of config.toml; idempotent, and all or
         nothing: every name is checked before one batch appends what is missing."""
         records: list[NewRecord] = []
-        for spec in specs:
+        for index, spec in enumerate(specs):
             state = self.queries.company(spec.id)
             if state is None:
-                self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
+                try:
+                    self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
+                except InputError as exc:  # the registry's answer, about the config's entry
+                    raise ConfigError(f"config: companies.{index} ({spec.id}): {exc.message}") from None
                 records.append(self._registration(spec))
                 continue
             known = {co.lookup_key(n) for n in co.names_of(state)}

@@ -305,7 +305,8 @@ def test_init_appends_nothing_when_one_config_company_cannot_be_registered(tmp_p
         encoding="utf-8")
     result = run_main(["--config", str(config), "init"])
     assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert "'LG新能源' is already taken by company 'lges'" in result.stderr
+    assert ("config: companies.6 (lg-chem): company: 'LG新能源' is already taken by company "
+            "'lges'") in result.stderr
     assert record_count(db) == before
 
 
