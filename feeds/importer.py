@@ -15,14 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from feeds.documents import Article, CompanyNote, EventBatch, EventRow, read_document
 from feeds.drafts import draft_from
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
 from timeline.bootstrap import App
-from timeline.companies import CompanySpec, alias_problem
+from timeline.companies import CompanySpec, alias_problem, company_name
 from timeline.dates import PartialDate
-from timeline.errors import DocumentError, InputError
+from timeline.errors import DocumentError, InputError, validation_message
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
 from timeline.jsontext import canonical
 from timeline.records import NewRecord
@@ -47,7 +49,7 @@ def _digest(*parts: str) -> str:
 
 # What a row of an events file says of its event, compared with the log's event.
 _COMPARED = ("type", "date", "title", "summary", "status", "companies", "amounts",
-             "capacity_gwh", "location", "fields")
+             "capacity_gwh", "location", "fields", "tags")
 
 
 def _plain(value: Any) -> Any:
@@ -55,11 +57,13 @@ def _plain(value: Any) -> Any:
     return None if value in (None, "", [], {}) else value
 
 
-def _row_identity(row: EventRow) -> str:
-    """What knows a row of an events file again in any file: its own content (its id
-    too, when it has one). A file imported again, grown, reordered or split appends only
-    the rows that are new; an identical row given twice is one event."""
-    return _digest(canonical(row.event_data()))
+def _row_identity(data: dict[str, Any]) -> str:
+    """What knows a row of an events file again in any file: what it says, companies
+    resolved (an alias, an id in capitals and another order name the same ones). A file
+    imported again, grown, reordered or split appends only the rows that are new; an
+    identical row given twice is one event."""
+    companies = sorted((c["company"], c["role"]) for c in data["companies"])
+    return _digest(canonical({**data, "companies": companies}))
 
 
 def _normalised(text: str) -> str:
@@ -141,8 +145,11 @@ class Importer:
         slug = re.sub(r"[^a-z0-9]+", "-", note.name.casefold()).strip("-")[:64] or _digest(note.name)
         try:
             spec = CompanySpec(id=slug, name=note.name, aliases=note.aliases, country=note.country)
-        except ValueError as exc:
-            raise DocumentError(f"{note.path}: cannot register company {note.name!r}: {exc}") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise DocumentError(f"{note.path}: cannot register company {note.name!r}: {where}: "
+                                f"{validation_message(first)}; nothing of the file was imported") from None
         self.app.timeline.register_company(spec)
         self._extractor = None
         return slug
@@ -154,6 +161,11 @@ class Importer:
                       if name and (found := queries.find_company(name))), None)
         company = queries.survivor(known) if known else None
         for alias in note.aliases:
+            try:
+                company_name("alias", alias)
+            except InputError as exc:
+                raise DocumentError(f"{note.path}: alias {alias!r}: {exc.message}; nothing of "
+                                    "the file was imported") from None
             if (problem := alias_problem(alias)) is not None:
                 raise DocumentError(f"{note.path}: alias {alias!r} {problem}; nothing of the "
                                     "file was imported")
@@ -228,17 +240,17 @@ class Importer:
         records: list[NewRecord] = []
         summary = IntakeSummary(items=len(batch.events))
         for row in batch.events:
-            identity = _row_identity(row)
             try:
-                payload = self._row_payload(row.event_data(), identity)
+                payload = self._row_payload(row)
             except InputError as exc:
                 raise DocumentError(f"{path}: line {row.line}: {exc.message}; "
                                     "nothing of the file was imported") from None
             stream = ev.stream_of(payload["id"])
+            identity = _row_identity(payload)
             if (self.app.store.stream_version(stream)
                     or self.app.store.get_by_key(f"import:{legacy}:{row.index}") is not None):
                 summary.duplicates += 1
-                if row.id is not None and self._differs(payload):
+                if row.id is not None and self._differs(payload, row.retracted):
                     summary.errors.append(
                         f"{path}:{row.line}: {row.id} is in the log already and this row says "
                         f"something else; it was not imported (`timeline correct {row.id}` "
@@ -262,11 +274,14 @@ class Importer:
         summary.new_items = summary.accepted
         return summary
 
-    def _differs(self, payload: dict[str, Any]) -> bool:
+    def _differs(self, payload: dict[str, Any], retracted: bool) -> bool:
         """Whether the event already in the log under this row's id says something else
         than the row (an export edited and imported again: the edit is not applied)."""
         state = self.app.timeline.load_event(payload["id"])
-        return any(_plain(payload.get(key)) != _plain(state.get(key)) for key in _COMPARED)
+        urls = {s.get("url") for s in state.get("sources", [])}
+        return (any(_plain(payload.get(key)) != _plain(state.get(key)) for key in _COMPARED)
+                or retracted != bool(state.get("retracted"))
+                or not {s.get("url") for s in payload.get("sources", [])} <= urls)
 
     def _check_row(self, row: EventRow) -> list[InputError]:
         """What only the registry can refuse (a company it does not know, a role), asked
@@ -289,10 +304,11 @@ class Importer:
                 problems.append(exc)
         return problems
 
-    def _row_payload(self, data: dict[str, Any], identity: str) -> dict[str, Any]:
+    def _row_payload(self, row: EventRow) -> dict[str, Any]:
+        data = row.event_data()
         etype = ev.event_type(data["type"])
         data["companies"] = self.app.timeline.resolve_companies(
             etype, [(c["company"], c["role"]) for c in data["companies"]])
         clean = validate_draft(data)
-        return {**clean, "id": data.get("id") or f"ev-{identity[:10]}",
+        return {**clean, "id": data.get("id") or f"ev-{_row_identity(data)[:10]}",
                 "sources": data.get("sources", [])}

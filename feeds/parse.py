@@ -609,15 +609,17 @@ def _announced_feed(data: bytes, location: str | None) -> str | None:
 
 # A character reference to what no text can hold: NUL, a lone surrogate (&#xD800;), past
 # U+10FFFF. feedparser's lenient parser encodes each as UTF-8 and fails on the whole feed.
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]+)|0*([0-9]+));")
 
 
 def _valid_char_refs(data: bytes) -> bytes:
-    """`data` with each reference to an impossible character made a replacement character."""
+    """`data` with each reference to an impossible character made a replacement character
+    (leading zeros, which feedparser reads too, do not hide one)."""
     def check(match: re.Match[bytes]) -> bytes:
         hexa, decimal = match.groups()
-        code = int(hexa, 16) if hexa else int(decimal)
-        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        digits = hexa or decimal
+        code = int(digits, 16 if hexa else 10) if len(digits) <= 8 else -1
+        if code <= 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             return b"&#xFFFD;"
         return match.group(0)
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import re
 
+from timeline.texts import HIDING
+
 # A whole escape sequence (CSI `ESC [ ... final`, OSC `ESC ] ... BEL or ESC \`, or a
 # two-character one), or any other C0 or C1 control, or DEL; but not those Python counts
 # as whitespace (tab, the line and page breaks, the separators \x1c-\x1f, NEL), which the
 # readers turn into spaces and line breaks.
 #
-# Also removed: lone surrogates (a JSON "\ud800" or an HTML "&#xD800;" decodes to one, and
-# no UTF-8 can hold it: SQLite's binding raised on the whole feed), and the invisible
-# characters that reorder or hide text (bidirectional overrides and isolates, zero-width
-# space), with which "factory in Erfurt\u202e..." reads as something else than it says.
+# Also removed: lone surrogates (a JSON "\ud800" decodes to one, and no UTF-8 can hold
+# it: SQLite's binding raised on the whole feed), and the invisible characters that
+# reorder or hide text (`timeline.texts.HIDING`), with which "factory in Erfurt\u202e..."
+# reads as something else than it says.
 _CONTROLS = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)"
-    r"|[\x00-\x08\x0e-\x1a\x7f-\x84\x86-\x9f\ud800-\udfff\u200b\u202a-\u202e\u2066-\u2069]"
+    r"|[\x00-\x08\x0e-\x1a\x7f-\x84\x86-\x9f\ud800-\udfff" + "".join(sorted(HIDING)) + "]"
 )
 
 

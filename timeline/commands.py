@@ -205,6 +205,8 @@ class Timeline:
     def rename_company(self, company: str, name: str) -> AppendResult:
         company_id = self._unmerged(company, "rename")
         name = co.company_name("name", name)
+        if name and (problem := co.name_problem(name)) is not None:
+            raise InvalidField("name", f"{name!r} {problem}")
         if not name:
             raise InvalidField("name", "must not be empty")
         state = self.queries.company(company_id)

@@ -82,29 +82,46 @@ def company_name(field: str, value: str) -> str:
     return text
 
 
-# Words that name no company on their own: as an alias, each would make every text that
-# uses it "mention" the company (a company note giving `aliases: [the, 电池]` did).
-COMMON_WORDS = frozenset({
-    "a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with",
-    "ag", "co", "corp", "inc", "ltd", "plc", "sa", "se", "company", "group", "holdings",
-    "battery", "batteries", "cells", "energy", "motor", "motors", "power", "technology",
-    "电池", "公司", "集团", "汽车", "能源", "科技", "动力", "新能源", "股份", "有限公司", "控股",
-})
+# Words that name no company on their own (places may: a government body is registered as
+# one, "EU" for the European Commission): as a name or an alias, each would make every
+# text that uses it "mention" the company (a note giving `aliases: [the, 电池]` did, and
+# a company called "Said" took CATL's plant from "CATL said it will invest ...").
+COMMON_WORDS = frozenset("""
+    a about after all also an and any are as at be been before being but by can could did
+    do does for from had has have he her his how if in into is it its just may more most
+    new no not now of on one only or other our out over per said say says she so some such
+    than that the their them then there these they this those to two up us was we were what
+    when which while who will with would yet you
+    ag co corp inc llc ltd plc sa se company companies group holding holdings unit
+    battery batteries cell cells car cars ev evs electric energy factory gigafactory grid
+    motor motors plant plants power storage technology vehicle vehicles gwh mwh kwh billion
+    million percent deal news report
+    电池 公司 集团 汽车 能源 科技 动力 新能源 股份 有限公司 控股 工厂 亿元 万元
+    电动车 电动汽车 储能 项目 企业 新闻
+""".split())
 
 
-def alias_problem(alias: str) -> str | None:
-    """Why `alias` cannot stand for a company in text, or None: a single character, or a
-    common word, would be found in nearly every article."""
-    key = lookup_key(alias)
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot stand for a company in text, or None: a single character, a
+    common word, or no letter at all (`100`, `2024`) would be found in nearly every article."""
+    key = lookup_key(text)
     if len(key) < 2:
         return "is too short to stand for a company in text (two characters at least)"
-    if key in COMMON_WORDS:
+    if key in COMMON_WORDS or key.removesuffix("s") in COMMON_WORDS:
         return "is a common word, found in nearly every article: it cannot stand for a company"
+    if not any(c.isalpha() for c in key):
+        return "has no letter: it cannot stand for a company in text"
     return None
 
 
+alias_problem = name_problem  # the same rule: names and aliases are both found in text
+
+
 def _printable_name(value: str) -> str:
-    return one_line("the name", value)
+    text = one_line("the name", value)
+    if (problem := name_problem(text)) is not None:
+        raise ValueError(f"{text!r} {problem}")
+    return text
 
 
 def _alias(value: str) -> str:

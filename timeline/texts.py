@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import unicodedata
 
-# Invisible, and able to reorder or hide what is shown: bidirectional embeddings,
-# overrides and isolates, and the zero-width space.
-HIDING = frozenset("\u200b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible, and able to reorder or hide what is shown, or to make two names that read
+# alike differ: bidirectional marks, embeddings, overrides and isolates; zero-width and
+# joining characters; the soft hyphen, the byte-order mark and the Hangul fillers.
+HIDING = frozenset(
+    "\u00ad\u061c\u115f\u1160\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0")
 
 
 def unprintable(text: str) -> str | None:

@@ -346,10 +346,10 @@ def test_companies_add_alias_rename_and_list(cli: Cli):
 
 
 @pytest.mark.parametrize(("args", "field"), [
-    (["companies", "add", "Bad Id", "--name", "x"], "id"),
-    (["companies", "add", "ok", "--name", "x", "--country", "Japan"], "country"),
-    (["companies", "add", "ok", "--name", "x", "--alias", "远景动力"], "company:"),
-    (["companies", "alias", "nobody", "x"], "company:"),
+    (["companies", "add", "Bad Id", "--name", "Okay Cells"], "id"),
+    (["companies", "add", "ok", "--name", "Okay Cells", "--country", "Japan"], "country"),
+    (["companies", "add", "ok", "--name", "Okay Cells", "--alias", "远景动力"], "company:"),
+    (["companies", "alias", "nobody", "Nobody Cells"], "company:"),
     (["companies", "alias", "catl", "AESC"], "company:"),
     (["companies", "rename", "catl", "Nissan"], "company:"),
     (["companies", "merge", "aesc", "远景动力"], "merge:"),

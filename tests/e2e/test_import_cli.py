@@ -443,3 +443,33 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
     [row] = list(csv.DictReader(io.StringIO(again)))
     assert row["fields"] == "stake_pct=80;price=1000000000 USD"
     assert (row["summary"], row["tags"]) == ("Nissan sells its cells unit", "deal;japan")
+
+
+def test_rows_naming_the_same_companies_by_other_names_are_one_event(
+        curator: Cli, tmp_path: Path) -> None:
+    twin = tmp_path / "twin.csv"
+    twin.write_text("type,date,title,companies\n"
+                    "factory,2020,Twin,catl:operator\n"
+                    "factory,2020,Twin,CATL:operator\n"
+                    "factory,2020,Twin,宁德时代:operator\n", encoding="utf-8")
+    code, summary, stderr = import_json(curator, str(twin))
+    assert code == 0, stderr
+    assert (summary["accepted"], summary["duplicates"]) == (1, 2)
+
+
+def test_a_company_note_with_a_bad_alias_or_country_writes_nothing_and_says_so_in_one_line(
+        curator: Cli, tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    body = "\n**{name}** — battery maker.\n\n## History\n\n| Year | Event |\n|---|---|\n| 2019 | Founded |\n"
+    length = curator.records()
+    note.write_text("---\ntype: company\nid: catl\naliases: [CATL Europe, \"CA\\u202eTL\"]\n---"
+                    + body.format(name="CATL"), encoding="utf-8")
+    refused = curator("import", str(note))
+    assert refused.exit_code == 2 and "cannot be shown as it is" in refused.stderr
+    assert curator.records() == length  # not even the good alias before it
+    note.write_text("---\ntype: company\ncountry: UK\n---" + body.format(name="Lambda Power"),
+                    encoding="utf-8")
+    refused = curator("import", str(note))
+    assert refused.exit_code == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "country: 'UK' is not the ISO 3166 code of the United Kingdom: it is GB" in refused.stderr
+    assert curator.records() == length

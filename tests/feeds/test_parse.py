@@ -282,8 +282,10 @@ def test_lone_surrogates_and_hiding_characters_are_removed_from_feed_text() -> N
     """A "&#xD800;" made feedparser fail on the whole feed: it becomes a replacement character."""
     parsed = parse_feed(
         b"<rss version='2.0'><channel><title>t</title>"
-        b"<item><guid>a</guid><title>x &#xD800; y</title><description>ok</description></item>"
+        b"<item><guid>a</guid><title>x &#xD800; y &#x0000000000D800; &#00000000000055296; "
+        b"&#x110000000;</title><description>ok</description></item>"
         b"<item><guid>b</guid><title>CATL builds a factory in Erfurt&#x202E;&#x200B; in 2024</title>"
         b"</item></channel></rss>", {}, "f", None)
     assert parsed.ok
-    assert [i.title for i in parsed.items] == ["x \ufffd y", "CATL builds a factory in Erfurt in 2024"]
+    assert [i.title for i in parsed.items] == ["x \ufffd y \ufffd \ufffd \ufffd",
+                                               "CATL builds a factory in Erfurt in 2024"]

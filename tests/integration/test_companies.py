@@ -80,7 +80,7 @@ def test_a_company_added_later_is_found_by_its_aliases(app, db_path):
 def test_a_name_taken_by_another_company_is_refused_and_nothing_written(app, db_path):
     before = record_count(db_path)
     with pytest.raises(DuplicateCompany, match="'aesc' is already taken by company 'aesc'"):
-        app.timeline.register_company(CompanySpec(id="aesc2", name="Other", aliases=["aesc"]))
+        app.timeline.register_company(CompanySpec(id="aesc2", name="Other Cells", aliases=["aesc"]))
     with pytest.raises(DuplicateCompany):
         app.timeline.add_alias("catl", "遠景動力")
     with pytest.raises(DuplicateCompany):
