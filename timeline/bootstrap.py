@@ -13,6 +13,7 @@ from pathlib import Path
 
 from timeline.commands import Curation
 from timeline.config import Settings, load_settings
+from timeline.errors import StorageError
 from timeline.items import ItemsProjection
 from timeline.projections import CompaniesProjection, EventsProjection, ProjectionRunner
 from timeline.queries import LiveQueries
@@ -102,6 +103,12 @@ def open_app(config: str | None = None, db: str | None = None, *, actor: str = "
         else:
             app.db.migrate()
             if catch_up:
+                if (seen := app.runner.furthest()) > (head := app.store.head()):
+                    raise StorageError(
+                        f"the log ends at position {head}, but the projections had read up to "
+                        f"{seen}: records were removed from its end, and what is written next "
+                        "would take their place; restore the file from a backup, or accept the "
+                        "log as it is with `timeline rebuild`")
                 app.runner.ensure_tables()
                 app.runner.catch_up()  # another process may have appended since
         return app

@@ -170,6 +170,14 @@ class SQLiteDatabase:
                                 f"folder is read-only): {exc}; reading it still works")
         return StorageError(f"the database refused the write: {exc}")
 
+    def damage(self) -> str | None:
+        """SQLite's first complaint about the file's structure (`quick_check`), or None."""
+        try:
+            row = self.conn.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        return None if row is None or row[0] == "ok" else str(row[0])
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """A read transaction: every query inside sees one state of the file, whatever
@@ -649,6 +657,10 @@ class SQLiteRecordStore:
         serves `verify --head`, which reads the whole log anyway)."""
         row = self.db.conn.execute("SELECT position FROM records WHERE hash = ?", (digest,)).fetchone()
         return int(row[0]) if row else None
+
+    def hash_at(self, position: int) -> str | None:
+        row = self.db.conn.execute("SELECT hash FROM records WHERE position = ?", (position,)).fetchone()
+        return str(row[0]) if row else None
 
     def missing_guards(self) -> list[str]:
         """The triggers that keep the log append-only and that are not in the file (only
