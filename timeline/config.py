@@ -68,9 +68,13 @@ class FeedSettings(Section):
     @classmethod
     def _url(cls, value: str) -> str:
         text = value.strip()
-        if "://" in text:
-            parts = urlsplit(text)
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        parts = urlsplit(text)
+        if "://" in text or len(parts.scheme) > 1:  # (one letter is a Windows drive)
+            try:
+                port_ok = parts.port is None or parts.port > 0
+            except ValueError:
+                port_ok = False
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
                 raise ValueError(f"{value!r} is neither an http(s) URL nor a local file path")
         elif not text:
             raise ValueError("must not be empty")
@@ -96,7 +100,16 @@ class FetchSettings(Section):
     max_redirects: int = Field(5, ge=0, description="Redirects followed before giving up.")
     per_host: int = Field(2, ge=1, description="Concurrent requests to one host at most.")
     concurrency: int = Field(16, ge=1, description="Concurrent feed fetches at most.")
-    user_agent: str = Field("timeline/0.1 (+https://github.com/timeline)", description="The User-Agent sent with every request.")
+    user_agent: str = Field("timeline/0.1 (+https://github.com/timeline)",
+                            description="The User-Agent sent with every request.")
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        if not value or len(value) > 200 or not all(" " <= c <= "~" for c in value):
+            raise ValueError(f"{value!r} is not a User-Agent: printable ASCII, one line, at "
+                             "most 200 characters, as an HTTP header must be")
+        return value
     backoff_base: int = Field(300, ge=1, le=LONGEST_WAIT, description="Seconds of the first retry delay after a failure.")
     backoff_max: int = Field(86400, ge=1, le=LONGEST_WAIT, description="Ceiling of the retry delay, in seconds.")
 

@@ -276,6 +276,10 @@ def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: 
     ('\n[[subscribers]]\nemail = "a@b.org"\n\n[[subscribers]]\nemail = "A@b.org"\n', "subscribers"),
     ('\n[mail]\nfrom = "not an email"\n', "mail.from"),
     ('\n[smtp]\nhost = "mail.example.org"\nport = 99999\n', "smtp.port"),
+    ('\n[[feeds]]\nname = "f"\nurl = "http://127.0.0.1:99999/x"\n', "feeds.0.url"),
+    ('\n[[feeds]]\nname = "f"\nurl = "mailto:a@b.c"\n', "feeds.0.url"),
+    ('\n[fetch]\nuser_agent = "tl\\u00e9"\n', "fetch.user_agent"),
+    ('\n[fetch]\nuser_agent = "a\\r\\nX-Injected: 1"\n', "fetch.user_agent"),
 ])
 def test_a_broken_config_exits_2_naming_the_key(tmp_path, extra, key):
     config = tmp_path / "broken.toml"
