@@ -35,7 +35,7 @@ from timeline.review import ReviewQueries
 from timeline.quantities import parse_capacity, parse_money
 from timeline.records import AppendResult, NewRecord
 from timeline.storage import Database, RecordStore
-from timeline.texts import unprintable
+from timeline.texts import SUMMARY_LIMIT, TITLE_LIMIT, unprintable
 from timeline.upcasting import current_schema, upcast
 
 
@@ -378,7 +378,7 @@ def field_changes(etype: ev.EventType, given: Sequence[tuple[str, str]],
 
 
 # How long a curator's texts may be: a title is a headline, a summary a paragraph or two.
-TEXT_LIMITS = {"title": 300, "summary": 5000}
+TEXT_LIMITS = {"title": TITLE_LIMIT, "summary": SUMMARY_LIMIT}
 
 
 def clean_text(name: str, value: str) -> str:

@@ -19,6 +19,7 @@ from timeline.clustering import best_match
 from timeline.errors import InputError, InvalidField
 from timeline.queries import events_naming
 from timeline.records import NewRecord
+from timeline.texts import TITLE_LIMIT
 from timeline.upcasting import current_schema
 
 
@@ -82,11 +83,18 @@ def validate_draft(event: dict[str, Any]) -> dict[str, Any]:
         raise InvalidField("status", f"{status!r} is not one of {', '.join(ev.STATUSES)}")
     return ev.reported_payload({
         "type": etype.name, "date": event["date"], "date_note": event.get("date_note"),
-        "status": status, "title": event["title"].strip() or "(untitled)",
+        "status": status, "title": _title(event["title"]),
         "summary": event.get("summary"), "companies": event["companies"],
         "amounts": event.get("amounts", []), "capacity_gwh": event.get("capacity_gwh"),
         "fields": fields, "location": event.get("location", {}), "tags": event.get("tags", []),
     })
+
+
+def _title(text: str) -> str:
+    """A draft's title within the limit `add` keeps to: extraction writes titles from what
+    it found, and an article naming fifteen companies made one of 328 characters."""
+    title = " ".join(text.split()) or "(untitled)"
+    return title if len(title) <= TITLE_LIMIT else title[:TITLE_LIMIT - 1].rstrip() + "…"
 
 
 class Planner:

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import unicodedata
 
+# The longest title and summary stored: a title is one line of a listing, a summary a
+# paragraph; a 100,000-character title from a feed once went in whole.
+TITLE_LIMIT = 300
+SUMMARY_LIMIT = 5000
+
 # Invisible, and able to reorder or hide what is shown, or to make two names that read
 # alike differ: bidirectional marks, embeddings, overrides and isolates; zero-width and
 # joining characters; the soft hyphen, the byte-order mark and the Hangul fillers.
