@@ -731,7 +731,8 @@ def _result(parsed: Any, feed_name: str, hint: str | None, encoding: str,
         if not entries:
             return _failed(feed_name, f"not a readable feed: malformed XML ({problem})", warnings)
         warnings.append(f"the feed is not well-formed XML ({problem}); "
-                        f"{len(entries)} entries were recovered by the lenient parser")
+                        f"{len(entries)} {'entry was' if len(entries) == 1 else 'entries were'} "
+                        "recovered by the lenient parser")
     elif not entries and not version:
         return _failed(feed_name, "not an RSS or Atom feed (no <rss>, <feed> or <rdf:RDF> root element)",
                        warnings)

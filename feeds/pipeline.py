@@ -176,9 +176,9 @@ class FeedPipeline:
                           f"`timeline feeds poll {feed.name}` restarts it")
             elif feed.name in waiting:
                 state = waiting[feed.name]
-                reason = (f"waiting: the server answered {state.last_status} and asked to be "
-                          f"polled later, at {state.next_poll_at} or after; "
-                          f"`timeline feeds poll {feed.name}` polls it now")
+                reason = (f"waiting after the server's last answer ({state.last_error}); next "
+                          f"poll at {state.next_poll_at}; `timeline feeds poll {feed.name}` "
+                          "polls it now")
             else:
                 continue
             skipped[feed.name] = FeedOutcome(feed.name, "skipped", error=reason)

@@ -188,7 +188,8 @@ def test_a_poll_of_every_feed_leaves_alone_a_server_that_asked_to_wait(
     assert second.exit_code == 0, second.stderr  # waiting is not failing
     assert sum(1 for r in server.requests if r.path.startswith("/status/429")) == asked
     [busy] = [line for line in second.stdout.splitlines() if line.startswith("busy")]
-    assert "skipped" in busy and "waiting: the server answered 429" in busy
+    assert "skipped" in busy and ("waiting after the server's last answer (HTTP 429 Too Many "
+                                  "Requests; the server asked to wait 3600 s); next poll at") in busy
     assert "`timeline feeds poll busy` polls it now" in busy
     assert second.stdout.splitlines()[-1].startswith("0 fetched, 1 not modified, 0 failed, 1 skipped")
 
