@@ -15,8 +15,9 @@ from typing import Any
 
 from timeline import events as ev
 from timeline import proposals as pr
-from timeline.clustering import best_match
+from timeline.clustering import best_match, cluster_key
 from timeline.errors import InputError, InvalidField
+from timeline.jsontext import loads
 from timeline.queries import events_naming
 from timeline.records import NewRecord
 from timeline.texts import TITLE_LIMIT
@@ -106,6 +107,7 @@ class Planner:
         self.meta = meta
         self.records: list[NewRecord] = []
         self.batch_events: dict[str, dict[str, Any]] = {}
+        self.proposed: dict[str, list[dict[str, Any]]] = {}  # this batch's, by cluster
         self.summary = IntakeSummary()
 
     def item(self, item: ItemSeen, known: bool) -> None:
@@ -123,6 +125,9 @@ class Planner:
         except InputError as exc:
             self.summary.errors.append(f"{draft.item_key}: {exc.message}")
             return
+        if self._proposed_before(event, draft.source):
+            self.summary.duplicates += 1
+            return
         proposal_id = draft.proposal_id
         refs = tuple(c["company"] for c in event["companies"])
         self.records.append(NewRecord(
@@ -135,6 +140,21 @@ class Planner:
         self.summary.proposed += 1
         if draft.exact and draft.confidence >= self.auto_accept:
             self.accept(proposal_id, event, draft.source, by="auto")
+
+    def _proposed_before(self, event: dict[str, Any], source: dict[str, Any]) -> bool:
+        """Whether this article already proposed this happening (one item in two feeds,
+        in this batch or an earlier one, whatever the curator decided): once is enough,
+        and a rejection must not have to be given once per feed."""
+        url = source.get("url")
+        if not url:
+            return False
+        cluster = cluster_key(event)
+        rows = self.conn.execute("SELECT state FROM proposals WHERE cluster = ?", (cluster,))
+        states = [*self.proposed.get(cluster, []), *(loads(row[0]) for row in rows)]
+        self.proposed.setdefault(cluster, []).append({"event": event, "source": source})
+        # The same article and the same happening: one article may report two plants.
+        earlier = [state["event"] for state in states if state["source"].get("url") == url]
+        return best_match(event, earlier) is not None
 
     def accept(self, proposal_id: str, event: dict[str, Any], source: dict[str, Any],
                by: str, reason: str | None = None) -> str:

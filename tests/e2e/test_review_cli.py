@@ -206,3 +206,15 @@ def test_accepting_as_another_type_drops_the_fields_that_type_does_not_have(queu
     [event] = [e for e in events(cli) if e["id"] == result.last_word]
     assert event["type"] == "factory_closure" and event["jobs_cut"] == 300
     assert "procedure" not in event
+
+
+def test_one_article_in_two_feeds_is_proposed_once_and_rejected_once(
+        cli: Cli, server: FeedServer, bodies: dict[str, bytes]) -> None:
+    bodies["one"] = rss({"guid": "nv-1", **ARTICLES["nv"]})
+    configure(cli, {"main": server.url("mutable/one"), "batteries": server.url("mutable/one?c=b")},
+              review={"auto_accept": 0.99})
+    summary = poll(cli)
+    assert (summary["proposed"], summary["duplicates"]) == (1, 1)
+    [proposal] = pending(cli)
+    assert cli("review", "reject", str(proposal["id"]), "--reason", "a rumour").exit_code == 0
+    assert pending(cli) == []
