@@ -215,6 +215,12 @@ def _without_controls(value: Any) -> Any:
 
 # -- CSV ------------------------------------------------------------------------------
 
+def _formula_guard_off(cell: str) -> str:
+    """A cell as it was before `events --format csv` guarded it: a text that would start a
+    spreadsheet formula is written with an apostrophe in front, which is not part of it."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def _columns(path: Path, header: list[str]) -> list[str]:
     columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
     problems: list[Problem] = []
@@ -267,7 +273,7 @@ def csv_batch(path: Path, text: str, check_row: RowCheck | None = None) -> Event
                                         "does not name", line=line))
                 continue
             try:
-                values = {c: cell for c, cell in zip(columns, record) if c}
+                values = {c: _formula_guard_off(cell) for c, cell in zip(columns, record) if c}
                 rows.append(build_event(values, line, len(rows) + len(problems)))
             except InputError as exc:
                 problems.append(_problem(exc, line))

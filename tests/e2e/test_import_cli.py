@@ -445,6 +445,20 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
     assert (row["summary"], row["tags"]) == ("Nissan sells its cells unit", "deal;japan")
 
 
+def test_a_title_guarded_against_spreadsheets_imports_back_as_it_was(
+        curator: Cli, tmp_path: Path) -> None:
+    title = "-80% stake bought"
+    assert curator("add", "acquisition", "--company", "envision:acquirer", "--company",
+                   "aesc:target", "--date", "2018-08", "--title", title).exit_code == 0
+    sheet = tmp_path / "export.csv"
+    sheet.write_text(curator("events", "--format", "csv").stdout, encoding="utf-8")
+    assert "'-80% stake bought" in sheet.read_text(encoding="utf-8")
+    code, again, stderr = import_json(curator, str(sheet))  # into the same timeline: known
+    assert code == 0, stderr
+    [file] = again["files"]  # type: ignore[misc]
+    assert (again["duplicates"], file["errors"]) == (1, [])  # type: ignore[index]
+
+
 def test_rows_naming_the_same_companies_by_other_names_are_one_event(
         curator: Cli, tmp_path: Path) -> None:
     twin = tmp_path / "twin.csv"
