@@ -230,7 +230,7 @@ def verify(ctx: Context, kept: str | None) -> None:
     \b
     Example:
       timeline verify
-      timeline verify --head 9f2c...e41a
+      timeline verify --head 2ee42c5efa00e48fa4183a21ff188d8f9a6f8a29cf3c113043b6c86998937143
     """
     ctx.catch_up = False  # the log alone: a record the projections cannot read is its finding
     if (damage := ctx.app.db.damage()) is not None:
