@@ -22,7 +22,7 @@ from feeds.drafts import draft_from
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
 from timeline.bootstrap import App
-from timeline.companies import CompanySpec, alias_problem, company_name
+from timeline.companies import CompanySpec, company_name
 from timeline.dates import PartialDate
 from timeline.errors import DocumentError, InputError, validation_message
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
@@ -164,11 +164,8 @@ class Importer:
             try:
                 company_name("alias", alias)
             except InputError as exc:
-                raise DocumentError(f"{note.path}: alias {alias!r}: {exc.message}; nothing of "
-                                    "the file was imported") from None
-            if (problem := alias_problem(alias)) is not None:
-                raise DocumentError(f"{note.path}: alias {alias!r} {problem}; nothing of the "
-                                    "file was imported")
+                raise DocumentError(f"{note.path}: {exc.message}; nothing of the file was "
+                                    "imported") from None
             owner = queries.find_company(alias)
             if owner is not None and queries.survivor(owner) != company:
                 raise DocumentError(f"{note.path}: alias {alias!r} already belongs to {owner!r}; "

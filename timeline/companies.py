@@ -72,13 +72,21 @@ NAME_LIMIT = 200
 
 def company_name(field: str, value: str) -> str:
     """A company's name or alias as it is stored: one printable line of at most 200
-    characters (InvalidField naming `field` otherwise)."""
+    characters that can stand for a company in text (InvalidField naming `field`)."""
     try:
-        text = one_line(field, value)
+        return _checked_name(value)
     except ValueError as exc:
-        raise InvalidField(field, str(exc).removeprefix(f"{field} ")) from None
+        raise InvalidField(field, str(exc)) from None
+
+
+def _checked_name(value: str) -> str:
+    text = one_line("it", value)
+    if not text:
+        raise ValueError("must not be empty")
     if len(text) > NAME_LIMIT:
-        raise InvalidField(field, f"is {len(text):,} characters long; at most {NAME_LIMIT}")
+        raise ValueError(f"is {len(text):,} characters long; at most {NAME_LIMIT}")
+    if (problem := name_problem(text)) is not None:
+        raise ValueError(f"{text!r} {problem}")
     return text
 
 
@@ -114,27 +122,8 @@ def name_problem(text: str) -> str | None:
     return None
 
 
-alias_problem = name_problem  # the same rule: names and aliases are both found in text
-
-
-def _printable_name(value: str) -> str:
-    text = one_line("the name", value)
-    if (problem := name_problem(text)) is not None:
-        raise ValueError(f"{text!r} {problem}")
-    return text
-
-
-def _alias(value: str) -> str:
-    text = one_line("the alias", value)
-    if (problem := alias_problem(text)) is not None:
-        raise ValueError(f"{text!r} {problem}")
-    return text
-
-
-PrintableName = Annotated[str, AfterValidator(_printable_name),
-                          StringConstraints(min_length=1, max_length=NAME_LIMIT, strip_whitespace=True)]
-Alias = Annotated[str, AfterValidator(_alias),
-                  StringConstraints(min_length=1, max_length=NAME_LIMIT, strip_whitespace=True)]
+# A name and an alias alike: both are found in text.
+CompanyName = Annotated[str, AfterValidator(_checked_name)]
 
 
 class CompanySpec(BaseModel):
@@ -143,8 +132,8 @@ class CompanySpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: CompanyId
-    name: PrintableName
-    aliases: list[Alias] = Field(default_factory=list)
+    name: CompanyName
+    aliases: list[CompanyName] = Field(default_factory=list)
     country: CountryCode | None = None
 
 

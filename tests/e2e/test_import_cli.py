@@ -412,7 +412,7 @@ def test_a_company_note_cannot_give_a_company_a_common_word_and_says_what_it_add
     length = curator.records()
     refused = curator("import", str(evil))
     assert refused.exit_code == 2
-    assert "alias 'the' is a common word" in refused.stderr and "nothing of the file was imported" in refused.stderr
+    assert "alias: 'the' is a common word" in refused.stderr and "nothing of the file was imported" in refused.stderr
     assert curator.records() == length  # not even the good alias before it
     evil.write_text(evil.read_text(encoding="utf-8").replace(", the, 电池", ""), encoding="utf-8")
     done = curator("import", str(evil))
