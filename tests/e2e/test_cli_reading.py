@@ -278,17 +278,25 @@ def verify_after(cli: Cli, *statements: str | tuple[str, tuple[object, ...]]) ->
 
 def test_verify_fails_when_the_append_only_triggers_are_gone(cli: Cli, history):
     said = verify_after(cli, "DROP TRIGGER records_no_delete", "DROP TRIGGER records_appended_only")
-    assert ("the triggers that keep the log append-only are gone (records_no_delete, "
+    assert ("the triggers that keep the log append-only are gone or changed (records_no_delete, "
             "records_appended_only)") in said
+
+
+def test_verify_fails_when_a_guard_trigger_was_replaced_by_one_that_refuses_nothing(cli: Cli, history):
+    said = verify_after(cli, "DROP TRIGGER records_no_delete",
+                        "CREATE TRIGGER records_no_delete BEFORE DELETE ON records WHEN 0 "
+                        "BEGIN SELECT RAISE(ABORT, 'x'); END")
+    assert "are gone or changed (records_no_delete)" in said
 
 
 def test_verify_fails_when_records_were_removed_from_the_end(cli: Cli, history):
     """The chain of what is left is intact: only what had read further can tell."""
     head = cli.records()
+    conn = sqlite3.connect(cli.db)
+    [guard] = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'records_no_delete'").fetchone()
+    conn.close()
     said = verify_after(cli, "DROP TRIGGER records_no_delete",
-                        ("DELETE FROM records WHERE position = ?", (head,)),
-                        "CREATE TRIGGER records_no_delete BEFORE DELETE ON records "
-                        "BEGIN SELECT RAISE(ABORT, 'records are append-only'); END")
+                        ("DELETE FROM records WHERE position = ?", (head,)), guard)
     assert (f"the log ends at position {head - 1}, but the projections had read up to {head}: "
             "records were removed from its end") in said
 

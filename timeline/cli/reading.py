@@ -241,9 +241,10 @@ def verify(ctx: Context, kept: str | None) -> None:
         # an Exit becomes a return value and the process would exit 0 on a broken chain.
         raise ChainBroken(bad, f"{why} ({checked} records before it are intact)")
     if missing := ctx.app.store.missing_guards():
-        raise StorageError(f"the triggers that keep the log append-only are gone ({', '.join(missing)}): "
-                           "something outside timeline altered the database, and nothing stopped "
-                           "it from rewriting records; compare with a head kept elsewhere (--head)")
+        raise StorageError(f"the triggers that keep the log append-only are gone or changed "
+                           f"({', '.join(missing)}): something outside timeline altered the "
+                           "database, and nothing stopped it from rewriting records; compare "
+                           "with a head kept elsewhere (--head)")
     if (seen := ctx.app.runner.furthest()) > checked:
         raise StorageError(f"the log ends at position {checked}, but the projections had read up "
                            f"to {seen}: records were removed from its end")

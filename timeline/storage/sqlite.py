@@ -253,6 +253,21 @@ class SQLiteDatabase:
         return row is not None
 
 
+def _words(sql: str) -> str:
+    return " ".join(sql.rstrip(";").split())
+
+
+def _guard_sql() -> dict[str, str]:
+    """Each guard trigger's CREATE statement, as the latest migration that made it wrote it."""
+    found: dict[str, str] = {}
+    for step in LOG_MIGRATIONS:
+        for statement in _statements(step):
+            for name in LOG_GUARDS:
+                if statement.startswith(f"CREATE TRIGGER {name} "):
+                    found[name] = statement
+    return found
+
+
 def _statements(script: str) -> Iterator[str]:
     """Split a DDL script on statement boundaries, keeping trigger bodies whole."""
     buffer = ""
@@ -266,6 +281,9 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         yield buffer.strip()
+
+
+_GUARD_SQL = _guard_sql()
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -663,11 +681,13 @@ class SQLiteRecordStore:
         return str(row[0]) if row else None
 
     def missing_guards(self) -> list[str]:
-        """The triggers that keep the log append-only and that are not in the file (only
-        something outside timeline drops them, and nothing then stops a rewrite)."""
-        present = {row[0] for row in self.db.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'")}
-        return [name for name in LOG_GUARDS if name not in present]
+        """The triggers that keep the log append-only and that are not in the file as the
+        schema wrote them (only something outside timeline drops or rewrites one, and a
+        trigger of the same name that refuses nothing stops no rewrite)."""
+        present = dict(self.db.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"))
+        return [name for name in LOG_GUARDS
+                if _words(present.get(name) or "") != _words(_GUARD_SQL[name])]
 
     def verify(self) -> tuple[int, int | None, str | None]:
         """Recompute every hash from the stored bytes; name the first position that fails."""
