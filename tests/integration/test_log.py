@@ -417,6 +417,7 @@ def test_a_log_of_schema_4_keeps_its_guards_as_one_trigger(tmp_path):
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'")}
     assert triggers == {"records_no_update", "records_no_delete", "records_appended_only"}
     store = SQLiteRecordStore(db, clock=Clock())
+    assert store.missing_guards() == []  # as the schema writes them: verify passes
     store.append([rec("a", 1, key="item:1"), rec("b", 1)])
     for row in [(3, "a", 1, None), (3, "c", 1, "item:1"), (2, "c", 1, None)]:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
