@@ -10,8 +10,10 @@ identity, so running the same intake twice appends nothing the second time.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from timeline import events as ev
 from timeline import proposals as pr
@@ -153,7 +155,7 @@ class Planner:
         states = [*self.proposed.get(cluster, []), *(loads(row[0]) for row in rows)]
         self.proposed.setdefault(cluster, []).append({"event": event, "source": source})
         # The same article and the same happening: one article may report two plants.
-        earlier = [state["event"] for state in states if state["source"].get("url") == url]
+        earlier = [state["event"] for state in states if same_article(state["source"].get("url"), url)]
         return best_match(event, earlier) is not None
 
     def accept(self, proposal_id: str, event: dict[str, Any], source: dict[str, Any],
@@ -203,7 +205,24 @@ class Planner:
 def _cites(event: dict[str, Any], source: dict[str, Any]) -> bool:
     """Whether the event has a source at the address of `source` (none without one)."""
     url = source.get("url")
-    return bool(url) and any(known.get("url") == url for known in event.get("sources", []))
+    return bool(url) and any(same_article(known.get("url"), url) for known in event.get("sources", []))
+
+
+# Query parameters that say how a reader came to an article, not which article it is.
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref)$", re.I)
+
+
+def article_address(url: str) -> str:
+    """What an article's address says of the article: http or https, the host's case, a
+    trailing slash, a fragment and tracking parameters (`?utm_source=rss`) do not count."""
+    parts = urlsplit(url.strip())
+    query = "&".join(sorted(pair for pair in parts.query.split("&")
+                            if pair and not _TRACKING.match(pair.split("=", 1)[0])))
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/') or '/'}?{query}"
+
+
+def same_article(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and article_address(str(a)) == article_address(str(b))
 
 
 def figures_of(event: dict[str, Any]) -> dict[str, Any]:

@@ -386,10 +386,13 @@ def test_one_article_in_two_feeds_is_one_source_of_one_event(
     """A publisher's main feed and its category feed carry the same item: the second
     sighting is a duplicate, not a second report."""
     bodies["one"] = rss({"guid": "nv-1", **ARTICLES["nv"]})
+    bodies["tracked"] = rss({"guid": "nv-1-rss", **{**ARTICLES["nv"], "link": ARTICLES["nv"]["link"]
+                                                     + "?utm_source=rss&utm_medium=feed"}})
     configure(cli, {"main": server.url("mutable/one"),
-                    "batteries": server.url("mutable/one?category=batteries")},
+                    "batteries": server.url("mutable/one?category=batteries"),
+                    "tracked": server.url("mutable/tracked")},
               review={"auto_accept": 0.0})
     summary = poll(cli)
-    assert (summary["accepted"], summary["sources_added"], summary["duplicates"]) == (1, 0, 1)
+    assert (summary["accepted"], summary["sources_added"], summary["duplicates"]) == (1, 0, 2)
     [event] = json.loads(cli("show", "northvolt", "--format", "json").stdout)
     assert [s["url"] for s in event["sources"]] == [ARTICLES["nv"]["link"]]
