@@ -8,6 +8,7 @@ write lock. sqlite3 errors are translated into `StorageError`s here, at the boun
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 import sqlite3
@@ -257,8 +258,10 @@ def _words(sql: str) -> str:
     return " ".join(sql.rstrip(";").split())
 
 
+@functools.cache
 def _guard_sql() -> dict[str, str]:
-    """Each guard trigger's CREATE statement, as the latest migration that made it wrote it."""
+    """Each guard trigger's CREATE statement, as the latest migration that made it wrote it
+    (worked out once, when `verify` first asks: not at every command's start)."""
     found: dict[str, str] = {}
     for step in LOG_MIGRATIONS:
         for statement in _statements(step):
@@ -281,9 +284,6 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         yield buffer.strip()
-
-
-_GUARD_SQL = _guard_sql()
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -687,7 +687,7 @@ class SQLiteRecordStore:
         present = dict(self.db.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"))
         return [name for name in LOG_GUARDS
-                if _words(present.get(name) or "") != _words(_GUARD_SQL[name])]
+                if _words(present.get(name) or "") != _words(_guard_sql()[name])]
 
     def verify(self) -> tuple[int, int | None, str | None]:
         """Recompute every hash from the stored bytes; name the first position that fails."""
