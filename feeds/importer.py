@@ -238,14 +238,13 @@ class Importer:
         summary = IntakeSummary(items=len(batch.events))
         for row in batch.events:
             try:
-                payload = self._row_payload(row)
+                payload, identity = self._row_payload(row)
             except InputError as exc:
                 raise DocumentError(f"{path}: line {row.line}: {exc.message}; "
                                     "nothing of the file was imported") from None
             stream = ev.stream_of(payload["id"])
-            identity = _row_identity(payload)
-            if (self.app.store.stream_version(stream)
-                    or self.app.store.get_by_key(f"import:{legacy}:{row.index}") is not None):
+            if (self.app.store.stream_version(stream) or self.app.store.has_key_in(
+                    self.app.db.conn, f"import:{legacy}:{row.index}")):
                 summary.duplicates += 1
                 if row.id is not None and self._differs(payload, row.retracted):
                     summary.errors.append(
@@ -301,11 +300,13 @@ class Importer:
                 problems.append(exc)
         return problems
 
-    def _row_payload(self, row: EventRow) -> dict[str, Any]:
+    def _row_payload(self, row: EventRow) -> tuple[dict[str, Any], str]:
+        """The row's `event.reported` payload, and its identity (`_row_identity`)."""
         data = row.event_data()
         etype = ev.event_type(data["type"])
         data["companies"] = self.app.timeline.resolve_companies(
             etype, [(c["company"], c["role"]) for c in data["companies"]])
         clean = validate_draft(data)
-        return {**clean, "id": data.get("id") or f"ev-{_row_identity(data)[:10]}",
-                "sources": data.get("sources", [])}
+        identity = _row_identity(data)
+        return ({**clean, "id": data.get("id") or f"ev-{identity[:10]}",
+                 "sources": data.get("sources", [])}, identity)
