@@ -17,6 +17,10 @@ import unicodedata
 TITLE_LIMIT = 300
 SUMMARY_LIMIT = 5000
 
+# What a spreadsheet takes for the start of a formula: a CSV export guards a cell that
+# starts so with an apostrophe, and an import takes the guard off.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 # Invisible, and able to reorder or hide what is shown, or to make two names that read
 # alike differ: bidirectional marks, embeddings, overrides and isolates; zero-width and
 # joining characters; the soft hyphen, the byte-order mark and the Hangul fillers.

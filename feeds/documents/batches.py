@@ -26,6 +26,7 @@ from feeds.documents.events import COMMON_KEYS, DERIVED_KEYS, TYPED_KEYS, build_
 from feeds.documents.models import EventBatch, EventRow
 from feeds.sanitize import strip_controls
 from timeline.errors import InputError, InvalidField, UnknownType
+from timeline.texts import FORMULA_START
 
 CSV_COLUMNS = (COMMON_KEYS - {"location"}) | TYPED_KEYS | DERIVED_KEYS
 REQUIRED_COLUMNS = ("type", "date", "title")
@@ -218,7 +219,7 @@ def _without_controls(value: Any) -> Any:
 def _formula_guard_off(cell: str) -> str:
     """A cell as it was before `events --format csv` guarded it: a text that would start a
     spreadsheet formula is written with an apostrophe in front, which is not part of it."""
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r") else cell
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START else cell
 
 
 def _columns(path: Path, header: list[str]) -> list[str]:

