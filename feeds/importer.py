@@ -274,6 +274,10 @@ class Importer:
         """Whether the event already in the log under this row's id says something else
         than the row (an export edited and imported again: the edit is not applied)."""
         state = self.app.timeline.load_event(payload["id"])
+        # The log keeps the companies as the event named them; the row names them as they
+        # are now (an export writes `aesc:target (envision)` once envision was merged).
+        state["companies"] = [{**c, "company": self.app.timeline.company_id(c["company"])}
+                              for c in state.get("companies", [])]
         urls = {s.get("url") for s in state.get("sources", [])}
         return (any(_plain(payload.get(key)) != _plain(state.get(key)) for key in _COMPARED)
                 or retracted != bool(state.get("retracted"))

@@ -10,7 +10,9 @@ where a feed or a document gave it (`feeds.sanitize`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 
 # The longest title and summary stored: a title is one line of a listing, a summary a
 # paragraph; a 100,000-character title from a feed once went in whole.
@@ -45,3 +47,36 @@ def one_line(field: str, value: str) -> str:
         raise ValueError(f"{field} contains the character {char!r}, which cannot be shown as "
                          "it is; remove it")
     return text
+
+
+# A CSV cell holds a list (companies, amounts, fields, tags, sources) as items separated by
+# ';', or by '；' or a line break in a file typed by hand. An item that holds one of them, or
+# a backslash, has it written after a backslash, so that the export of a source URL with a
+# ';' in it imports back as one URL.
+_LIST_SEPARATORS = ";；\n"
+_LIST_ITEM = re.compile(r"\\([\\;；\n])|([;；\n])")
+_LIST_ESCAPE = re.compile(r"([\\;；\n])")
+
+
+def list_cell(items: Iterable[str]) -> str:
+    """`items` as one CSV cell, each separator inside an item escaped."""
+    return ";".join(_LIST_ESCAPE.sub(r"\\\1", item) for item in items)
+
+
+def list_items(cell: str) -> list[str]:
+    """The items of a list cell (`list_cell`, or typed by hand), stripped, empty ones
+    left out. A backslash before anything but a separator or a backslash is kept."""
+    items: list[str] = []
+    current: list[str] = []
+    last = 0
+    for match in _LIST_ITEM.finditer(cell):
+        current.append(cell[last:match.start()])
+        last = match.end()
+        if match.group(1) is not None:
+            current.append(match.group(1))
+        else:
+            items.append("".join(current))
+            current = []
+    current.append(cell[last:])
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]

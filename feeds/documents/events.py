@@ -30,6 +30,7 @@ from timeline.companies import country_code
 from timeline.dates import PartialDate, parse_date, parse_datetime
 from timeline.errors import InvalidField, validation_message
 from timeline.quantities import Amount, parse_capacity, parse_money
+from timeline.texts import list_items
 
 # Keys of the common fields; typed fields of the row's type come on top.
 COMMON_KEYS = frozenset({
@@ -43,7 +44,6 @@ DERIVED_KEYS = frozenset({
     "uncertain", "recorded_at", "updated_at", "reported_at", "corrections", "version",
 })
 TYPED_KEYS = frozenset(name for t in ev.EVENT_TYPES.values() for name in t.fields.model_fields)
-_SEPARATORS = re.compile(r"\s*[;；\n]\s*")
 _TRUE = {"true", "yes", "y", "1", "retracted"}
 _FALSE = {"false", "no", "n", "0", ""}
 
@@ -82,7 +82,7 @@ def _own_fields_spread(values: dict[str, Any]) -> dict[str, Any]:
     if own is None:
         return values
     if isinstance(own, str):
-        pairs = [item.partition("=") for item in _SEPARATORS.split(own.strip()) if item]
+        pairs = [item.partition("=") for item in list_items(own)]
         if bad := next((name for name, sep, _ in pairs if not sep or not name.strip()), None):
             raise InvalidField("fields", f"{bad!r} is not NAME=VALUE; write stake_pct=80;price=320000000 GBP")
         own = {name.strip(): value.strip() for name, _, value in pairs}
@@ -212,7 +212,7 @@ def _strings(value: Any, key: str) -> list[str]:
     """A list of text, or text separated by ';' (CSV cells) — never a mapping."""
     if value is None:
         return []
-    items = _SEPARATORS.split(value) if isinstance(value, str) else value
+    items = list_items(value) if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise InvalidField(key, f"must be a list of text or text separated by ';', not {_kind(value)}")
     return [i.strip() for i in items if i.strip()]
@@ -224,7 +224,7 @@ def _companies(etype: ev.EventType, value: Any) -> list[CompanyRole]:
     """`aesc:target;envision:acquirer`, or a list of such, or of {id|company, role, name}."""
     if value is None:
         return []
-    items = _SEPARATORS.split(value) if isinstance(value, str) else value
+    items = list_items(value) if isinstance(value, str) else value
     if not isinstance(items, list):
         raise InvalidField("companies", f"must be a list, not {_kind(value)}")
     found: dict[tuple[str, str], CompanyRole] = {}
@@ -243,9 +243,14 @@ def _company(etype: ev.EventType, item: Any) -> CompanyRole | None:
     raise InvalidField("companies", f"{item!r} is not a company; write id:role")
 
 
+# The note an export adds after a company that has since absorbed the one the event named
+# (`aesc:target (envision)`): the history it keeps is the log's, and the row is the company.
+_MERGED_NOTE = re.compile(r"\s*[(（][^()（）:]*[)）]$")
+
+
 def _company_text(etype: ev.EventType, item: str) -> CompanyRole:
     """`aesc:target`; `aesc` alone takes the type's first role (as `timeline add` does)."""
-    text = item.strip().replace("：", ":")
+    text = _MERGED_NOTE.sub("", item.strip().replace("：", ":"))
     company, _, role = text.rpartition(":") if ":" in text else (text, "", "")
     return _role(etype, company.strip(), role.strip(), None)
 
@@ -293,7 +298,7 @@ def _amounts_and_fields(etype: ev.EventType, values: dict[str, Any]) -> tuple[li
 def _money_list(value: Any, key: str) -> list[Amount]:
     if value is None:
         return []
-    items = _SEPARATORS.split(value) if isinstance(value, str) else value
+    items = list_items(value) if isinstance(value, str) else value
     if not isinstance(items, list):
         items = [items]
     return [_money(item, key) for item in items if not _absent(item)]
@@ -363,7 +368,7 @@ def _sources(values: dict[str, Any]) -> list[EventSource]:
     """`sources` as exported, plus one source from the flat CSV columns when given."""
     listed = values.get("sources") or []
     if isinstance(listed, str):  # a CSV export: URLs separated by ';'
-        listed = [url for url in _SEPARATORS.split(listed) if url]
+        listed = list_items(listed)
     sources = [_source(item, _LISTED_SOURCE) for item in (listed if isinstance(listed, list) else [listed])]
     flat = {key: values[column] for key, column in _FLAT_SOURCE.items() if column in values}
     if flat:

@@ -445,6 +445,45 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
     assert (row["summary"], row["tags"]) == ("Nissan sells its cells unit", "deal;japan")
 
 
+def test_a_semicolon_inside_a_csv_list_item_survives_the_round_trip(
+        curator: Cli, tmp_path: Path) -> None:
+    url = "https://example.org/news;jsessionid=1?a=1;b=2"
+    assert curator("add", "supply_deal", "--company", "catl:supplier", "--company", "northvolt:customer",
+                   "--date", "2023-05", "--title", "Cells for Northvolt", "--source", url,
+                   "--field", "product=LFP; NMC cells", "--field", "tags=deal;china,长约；五年").exit_code == 0
+    exported = curator("events", "--format", "csv").stdout
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert row["sources"] == url.replace(";", "\\;")
+    sheet = tmp_path / "export.csv"
+    sheet.write_text(exported, encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    common = ["--config", str(write_config(other)), "--db", str(other / "timeline.db")]
+    assert run_main([*common, "init"]).exit_code == 0
+    imported = run_main([*common, "import", str(sheet)])
+    assert imported.exit_code == 0, imported.stderr
+    [event] = json.loads(run_main([*common, "events", "--format", "json"]).stdout)
+    assert [s["url"] for s in event["sources"]] == [url]
+    assert event["product"] == "LFP; NMC cells"
+    assert event["tags"] == ["deal;china", "长约；五年"]
+    assert run_main([*common, "events", "--format", "csv"]).stdout == exported
+
+
+def test_an_export_naming_a_merged_company_imports_back_as_the_same_event(
+        curator: Cli, tmp_path: Path) -> None:
+    assert curator("add", "acquisition", "--company", "envision:acquirer", "--company",
+                   "nissan:seller", "--date", "2018-08", "--title", "Envision buys AESC").exit_code == 0
+    assert curator("companies", "merge", "envision", "aesc").exit_code == 0
+    exported = curator("events", "--format", "csv").stdout
+    assert "aesc:acquirer (envision)" in exported
+    sheet = tmp_path / "export.csv"
+    sheet.write_text(exported, encoding="utf-8")
+    code, again, stderr = import_json(curator, str(sheet))
+    assert code == 0, stderr
+    [file] = again["files"]  # type: ignore[misc]
+    assert (again["duplicates"], file["errors"]) == (1, [])  # type: ignore[index]
+
+
 def test_a_title_guarded_against_spreadsheets_imports_back_as_it_was(
         curator: Cli, tmp_path: Path) -> None:
     title = "-80% stake bought"

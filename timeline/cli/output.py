@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from timeline.events import event_type
-from timeline.texts import FORMULA_START
+from timeline.texts import FORMULA_START, list_cell
 
 FORMATS = ("text", "json")
 EVENT_FORMATS = ("text", "json", "csv")
@@ -132,16 +132,16 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
             "id": event["id"], "type": event["type"], "date": event["date"],
             "precision": event["precision"], "status": event["status"], "title": event["title"],
             "summary": event.get("summary") or "",
-            "companies": ";".join(f"{c['id']}:{c['role']}{_merged(c, ' (', ')')}"
-                                  for c in event["companies"]),
-            "amounts": ";".join(f"{plain_number(a['value'])} {a['currency']}" for a in event["amounts"]),
+            "companies": list_cell(f"{c['id']}:{c['role']}{_merged(c, ' (', ')')}"
+                                   for c in event["companies"]),
+            "amounts": list_cell(f"{plain_number(a['value'])} {a['currency']}" for a in event["amounts"]),
             "capacity_gwh": "" if event.get("capacity_gwh") is None else plain_number(event["capacity_gwh"]),
             "country": event["location"].get("country", ""),
             "region": event["location"].get("region", ""),
             "city": event["location"].get("city", ""),
             "fields": _own_fields(event),
-            "tags": ";".join(event.get("tags") or []),
-            "sources": ";".join(s.get("url") or "" for s in event["sources"]),
+            "tags": list_cell(event.get("tags") or []),
+            "sources": list_cell(s.get("url") or "" for s in event["sources"]),
             "retracted": str(event["retracted"]).lower(),
             "uncertain": str(event["uncertain"]).lower(),
         }.items()})
@@ -159,8 +159,8 @@ def _inert(cell: str) -> str:
 def _own_fields(event: dict[str, Any]) -> str:
     """The type's own fields (stake_pct=80;price=320000000 GBP), in one column: every type
     has others, and one column keeps the header the same for all of them."""
-    return ";".join(f"{name}={_cell(event[name])}"
-                    for name in event_type(event["type"]).fields.model_fields
+    return list_cell(f"{name}={_cell(event[name])}"
+                     for name in event_type(event["type"]).fields.model_fields
                     if event.get(name) is not None and name not in EVENT_CSV_COLUMNS)
 
 
