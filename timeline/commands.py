@@ -512,10 +512,14 @@ class Curation(Timeline):
         if etype.name != event["type"]:  # what the draft read for the other type goes
             own = etype.fields.model_fields
             event["fields"] = {k: v for k, v in event.get("fields", {}).items() if k in own}
-        event["type"] = etype.name
+        retyped, event["type"] = event["type"] != etype.name, etype.name
         if companies:
             event["companies"] = self.resolve_companies(etype, companies)
         ev.check_parties(etype, event["companies"])
+        if retyped and not any(name == "title" for name, _ in fields):
+            raise InvalidField("title", f"the draft's title {event['title']!r} was written for "
+                               f"a {state['event']['type']}; give the {etype.name} its own with "
+                               "--field title=...")
         changes = field_changes(etype, fields, current_fields=event.get("fields", {}))
         for name, value in changes.items():
             if name in ("fields", "location"):

@@ -181,6 +181,8 @@ def test_a_curator_who_changes_their_mind_accepts_a_rejected_proposal(queue: Cli
     (["accept", "{factory}", "--field", "stake_pct=51"], "stake_pct"),
     (["accept", "{factory}", "--field", "capacity_gwh=-3"], "negative"),
     (["accept", "{factory}", "--type", "merger"], "merger"),
+    (["accept", "{factory}", "--type", "investment", "--company", "aesc:investee"],
+     "title: the draft's title 'Envision AESC factory (30 GWh)' was written for a factory"),
     (["accept", "{factory}", "--type", "partnership", "--company", "aesc:partner"],
      "a partnership needs 2 or more companies as partner (only aesc)"),
 ])
@@ -201,10 +203,12 @@ def test_accepting_as_another_type_drops_the_fields_that_type_does_not_have(queu
     [bankruptcy] = [p for p in pending(cli) if p["event"]["type"] == "bankruptcy"]  # type: ignore[index]
     assert bankruptcy["event"]["fields"].get("procedure")  # type: ignore[index]
     result = cli("review", "accept", str(bankruptcy["id"]), "--type", "factory_closure",
-                 "--company", "northvolt:operator", "--field", "jobs_cut=300")
+                 "--company", "northvolt:operator", "--field", "jobs_cut=300",
+                 "--field", "title=Northvolt closes Skellefteå lines")
     assert result.exit_code == 0, result.stderr
     [event] = [e for e in events(cli) if e["id"] == result.last_word]
     assert event["type"] == "factory_closure" and event["jobs_cut"] == 300
+    assert event["title"] == "Northvolt closes Skellefteå lines"
     assert "procedure" not in event
 
 

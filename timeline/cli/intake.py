@@ -254,7 +254,9 @@ def _similar(more: int) -> str:
 @review.command("accept")
 @click.argument("proposal_id", metavar="ID", callback=record_id)
 @click.option("--type", "type_", metavar="TYPE",
-              help="Accept as this type instead (fields the type does not have are dropped).")
+              help="Accept as this type instead: fields the type does not have are dropped, "
+                   "and the draft's title, written for its type, must be replaced with "
+                   "--field title=...")
 @click.option("--company", "companies", multiple=True, metavar="ID[:ROLE]",
               help="Replace the companies and roles first (repeatable).")
 @click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Set a field first (repeatable).")
