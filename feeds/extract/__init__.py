@@ -45,6 +45,10 @@ __all__ = ["extract", "AliasIndex"]
 
 _T = TypeVar("_T")
 _MAX_QUOTE = 600
+# The most companies one proposal names, the first ones the sentence names: a happening
+# has a few parties, and a sentence listing hundreds (a ranking, or text written to flood
+# the review queue) would otherwise make a proposal, and a title, of every one.
+_MAX_PARTIES = 12
 
 
 def _article(item: FeedItem) -> str:
@@ -266,8 +270,10 @@ def _mention(company: str, role: str, alias: str, exact: bool) -> CompanyMention
 
 def _candidate(draft: Draft, index: AliasIndex, language: str) -> Candidate | None:
     etype = EVENT_TYPES[draft.type]
-    companies = [_mention(m.company, r, m.alias, True) for m, r in draft.roles if r in etype.roles]
-    suggestions = [_mention(m.company, r, m.alias, False) for m, r in suggestions_for(draft) if r in etype.roles]
+    draft.roles = [(m, r) for m, r in draft.roles if r in etype.roles][:_MAX_PARTIES]
+    companies = [_mention(m.company, r, m.alias, True) for m, r in draft.roles]
+    suggestions = [_mention(m.company, r, m.alias, False)
+                   for m, r in suggestions_for(draft) if r in etype.roles][:_MAX_PARTIES]
     fields = validate_typed_fields(etype, draft.fields)
     if draft.date is None or not companies:
         return None

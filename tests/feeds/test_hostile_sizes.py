@@ -47,3 +47,12 @@ def test_a_sentence_naming_thousands_of_companies_is_read_in_linear_time() -> No
     text = "CATL BYD Tesla Nissan " * 4000 + "acquires."
     item = FeedItem(feed="t", title="CATL news", text=text, published="2024-01-01T00:00:00Z")
     assert _seconds(lambda: extract(item, index)) < BOUND_SECONDS
+
+
+def test_a_sentence_listing_hundreds_of_companies_proposes_a_dozen() -> None:
+    names = [f"Voltacell{i:03d}" for i in range(300)]
+    index = AliasIndex([{"id": name.lower(), "name": name, "aliases": []} for name in names])
+    text = ", ".join(names) + " signed a strategic partnership agreement on 3 March 2026."
+    item = FeedItem(feed="t", title="News", text=text, published="2026-03-04T00:00:00Z")
+    [candidate] = extract(item, index)
+    assert [c.company for c in candidate.companies] == [name.lower() for name in names[:12]]
