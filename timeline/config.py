@@ -57,6 +57,13 @@ class StorageSettings(Section):
     path: str = Field("var/timeline.db", description="The SQLite file holding the log and its projections.")
 
 
+# A feed address without a scheme is a file; one that starts with a host name
+# (www.example.org/feed) was meant for the web. File names end as files do.
+_HOST_FIRST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(/|$)")
+_FILE_ENDINGS = frozenset({"xml", "rss", "atom", "rdf", "json", "txt", "html", "htm", "md",
+                           "feed", "csv"})
+
+
 class FeedSettings(Section):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = Field(
         description="A short unique name, used by `timeline feeds poll NAME`.")
@@ -78,6 +85,9 @@ class FeedSettings(Section):
                 raise ValueError(f"{value!r} is neither an http(s) URL nor a local file path")
         elif not text:
             raise ValueError("must not be empty")
+        elif _HOST_FIRST.match(text) and text.split("/")[0].rsplit(".", 1)[1].lower() not in _FILE_ENDINGS:
+            raise ValueError(f"{value!r} reads as a web address without its scheme (it would be "
+                             f"taken for a file); write https://{text}")
         return text
 
     @field_validator("interval")
