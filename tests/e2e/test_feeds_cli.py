@@ -396,3 +396,14 @@ def test_one_article_in_two_feeds_is_one_source_of_one_event(
     assert (summary["accepted"], summary["sources_added"], summary["duplicates"]) == (1, 0, 2)
     [event] = json.loads(cli("show", "northvolt", "--format", "json").stdout)
     assert [s["url"] for s in event["sources"]] == [ARTICLES["nv"]["link"]]
+
+
+def test_each_feeds_line_counts_its_duplicates_as_the_total_does(
+        cli: Cli, server: FeedServer, bodies: dict[str, bytes]) -> None:
+    bodies["one"] = rss({"guid": "nv-1", **ARTICLES["nv"]})
+    configure(cli, {"main": server.url("mutable/one"), "copy": server.url("mutable/one?c=2")},
+              review={"auto_accept": 0.0})
+    lines = cli("feeds", "poll").stdout.splitlines()
+    [copy] = [line for line in lines if line.startswith("copy ")]
+    assert copy.endswith("1 item, 1 new, 0 proposed, 0 accepted, 0 sources added, 1 duplicate")
+    assert lines[-1].endswith("2 items, 1 proposed, 1 accepted, 1 duplicate.")

@@ -89,7 +89,8 @@ def _print_poll(summary: PollSummary) -> None:
         else:
             s = outcome.summary
             line += (f" {counted(s.items, 'item')}, {s.new_items} new, {s.proposed} proposed, "
-                     f"{s.accepted} accepted, {counted(s.sources_added, 'source')} added")
+                     f"{s.accepted} accepted, {counted(s.sources_added, 'source')} added, "
+                     f"{counted(s.duplicates, 'duplicate')}")
         click.echo(line)
         for warning in outcome.warnings + outcome.summary.errors:
             click.echo(f"{'':<20} warning: {warning}")
