@@ -196,10 +196,17 @@ def json_batch(path: Path, text: str, check_row: RowCheck | None = None) -> Even
             problems.append(Problem("is not an event object", line=line, item=index + 1))
             continue
         try:
-            rows.append(build_event(_without_controls(value), line, index))
+            # The id is checked as written: one with a character an id cannot hold is
+            # refused, not quietly made into another id by taking the character out.
+            rows.append(build_event({**_without_controls(value), **_as_written(value, "id")},
+                                    line, index))
         except InputError as exc:
             problems.append(_problem(exc, line, index + 1))
     return _finish(path, "json", rows, problems, items=True, check_row=check_row)
+
+
+def _as_written(row: dict[str, Any], key: str) -> dict[str, Any]:
+    return {key: row[key]} if key in row else {}
 
 
 def _without_controls(value: Any) -> Any:

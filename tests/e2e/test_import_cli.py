@@ -384,7 +384,8 @@ def test_an_export_imported_again_is_known_and_an_edited_one_says_its_edits_were
             f"not imported (`timeline correct {added.last_word}` changes the event)") in result.stdout
 
 
-@pytest.mark.parametrize("event_id", ["../../etc/passwd", "x" * 5000, "-leading-dash"])
+@pytest.mark.parametrize("event_id", ["../../etc/passwd", "x" * 5000, "-leading-dash", "ev-\ud800x",
+                                      "ev-\x1b[2Jx"])
 def test_an_event_id_that_is_not_one_is_refused(curator: Cli, tmp_path: Path, event_id: str) -> None:
     events = tmp_path / "events.json"
     events.write_text(json.dumps([{"id": event_id, "type": "factory", "date": "2022",
