@@ -159,6 +159,12 @@ class SQLiteDatabase:
         except sqlite3.OperationalError as exc:
             self.rollback()
             raise self.refusal(exc) from exc
+        except sqlite3.IntegrityError as exc:
+            # Every write checks what the log's constraints check first; one they refuse
+            # all the same was made possible by something outside timeline.
+            self.rollback()
+            raise StorageError(f"the database refused the write: {exc}; nothing of it was "
+                               "written (`timeline verify` checks the log)") from exc
         except BaseException:
             self.rollback()
             raise
