@@ -285,6 +285,18 @@ def test_acquisition_roles_follow_sentence_structure(index: AliasIndex, sentence
     assert roles(only(run(index, sentence), "acquisition")) == expected
 
 
+@pytest.mark.parametrize("sentence, expected", [
+    ("In May 2023, CATL opened a battery factory in Hungary.", {"catl": "operator"}),
+    ("In 2019, Northvolt broke ground on a 16 GWh plant.", {"northvolt": "operator"}),
+    ("On Monday, CATL acquired Gotion.", {"catl": "acquirer", "gotion": "target"}),
+])
+def test_a_date_leading_the_sentence_does_not_hide_its_subject(index: AliasIndex, sentence: str,
+                                                              expected: dict[str, str]) -> None:
+    """"In May 2023, CATL …": the "in" of the date ends at the comma; CATL is the doer."""
+    [candidate] = run(index, sentence, "2024-03-06T10:00:00+00:00")
+    assert roles(candidate) == expected
+
+
 def test_stake_is_a_typed_field(index: AliasIndex) -> None:
     en = only(run(index, "Volkswagen acquires a 26% stake in Gotion for €1.1 billion."), "acquisition")
     assert roles(en) == {"volkswagen": "acquirer", "gotion": "target"}
