@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from feeds.drafts import draft_from
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
 from timeline.bootstrap import App
-from timeline.companies import CompanySpec, company_name
+from timeline.companies import REGISTERED, CompanySpec, company_name
 from timeline.dates import PartialDate
 from timeline.errors import DocumentError, InputError, validation_message
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
@@ -73,38 +73,41 @@ def _normalised(text: str) -> str:
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _history_sentence(subject: str, when: PartialDate, text: str, zh: bool) -> str:
-    """A History row as a reporter would write it, for extraction.
+def _history_sentences(subject: str, when: PartialDate, text: str, zh: bool) -> list[str]:
+    """A History row as a reporter would write it, for extraction, in the ways to try.
 
     The table leaves the date and the company implicit ("2017 | Nissan sold to Envision
     Group"); extraction finds nothing without a date and may miss the subject, so both are
     written out: "In 2017, AESC: Nissan sold to Envision Group", "2011年9月，远景动力：…".
-    The event keeps the row's own date and precision whatever extraction reads here.
+    A row that is a predicate ("Opened a 4 GWh factory") has the company as its subject,
+    which the colon keeps apart: it is read again as "In 2023, Voltwerk opened a 4 GWh
+    factory". The event keeps the row's own date and precision whatever is read here.
     """
     if zh:
         written = f"{when.year}年" + (f"{when.month}月" if when.month else "") + (
             f"{when.day}日" if when.day else "")
-        return f"{written}，{subject}：{text}"
+        return [f"{written}，{subject}：{text}", f"{written}，{subject}{text}"]
     if when.day and when.month:
         written = f"On {when.day} {calendar.month_name[when.month]} {when.year}"
     elif when.month:
         written = f"In {calendar.month_name[when.month]} {when.year}"
     else:
         written = f"In {when.year}"
-    return f"{written}, {subject}: {text}"
+    return [f"{written}, {subject}: {text}", f"{written}, {subject} {text[:1].lower()}{text[1:]}"]
 
 
 class Importer:
-    def __init__(self, app: App, extractor: Callable[[], Extractor]) -> None:
+    def __init__(self, app: App, extractor: Callable[[Sequence[Mapping[str, Any]]], Extractor]
+                 ) -> None:
         self.app = app
         self._extractor_factory = extractor
         self._extractor: Extractor | None = None
 
     @property
     def extract(self) -> Extractor:
-        """Built on first use, after any company a note registers is in the registry."""
+        """Built on first use, after any company a note registered is in the registry."""
         if self._extractor is None:
-            self._extractor = self._extractor_factory()
+            self._extractor = self._extractor_factory(())
         return self._extractor
 
     def import_file(self, path: Path) -> IntakeSummary:
@@ -136,12 +139,12 @@ class Importer:
 
     # -- company notes ----------------------------------------------------------------
 
-    def _note_company(self, note: CompanyNote) -> str:
-        """The note's company, registered now if the registry does not know it yet."""
+    def _note_company(self, note: CompanyNote) -> tuple[str, CompanySpec | None]:
+        """The note's company: one the registry knows, or the one the note registers."""
         queries = self.app.queries
         for name in [note.company_id, note.name, *note.aliases]:
             if name and (found := queries.find_company(name)):
-                return queries.survivor(found)
+                return queries.survivor(found), None
         slug = re.sub(r"[^a-z0-9]+", "-", note.name.casefold()).strip("-")[:64] or _digest(note.name)
         try:
             spec = CompanySpec(id=slug, name=note.name, aliases=note.aliases, country=note.country)
@@ -150,9 +153,7 @@ class Importer:
             where = ".".join(str(part) for part in first["loc"])
             raise DocumentError(f"{note.path}: cannot register company {note.name!r}: {where}: "
                                 f"{validation_message(first)}; nothing of the file was imported") from None
-        self.app.timeline.register_company(spec)
-        self._extractor = None
-        return slug
+        return slug, spec
 
     def _check_aliases(self, note: CompanyNote) -> None:
         """Refuse the note before anything is written when an alias belongs to another company."""
@@ -171,33 +172,50 @@ class Importer:
                 raise DocumentError(f"{note.path}: alias {alias!r} already belongs to {owner!r}; "
                                     "nothing of the file was imported")
 
-    def _note(self, note: CompanyNote) -> IntakeSummary:
+    def _note_names(self, note: CompanyNote) -> tuple[str, list[NewRecord], dict[str, Any]]:
+        """The note's company; what registers it or gives it the note's new aliases, to go
+        first in the note's batch; and those names, for extraction to know them already."""
         self._check_aliases(note)
-        company = self._note_company(note)
-        added: list[str] = []
-        for alias in note.aliases:
-            try:
-                if self.app.timeline.add_alias(company, alias).written:
-                    added.append(alias)
-            except InputError as exc:
-                raise DocumentError(f"{note.path}: alias {alias!r}: {exc.message}") from None
-        self._extractor = None
-        items, drafts = [], []
+        company, spec = self._note_company(note)
+        try:
+            first = (self.app.timeline.registration(spec) if spec is not None
+                     else self.app.timeline.new_aliases(company, note.aliases))
+        except InputError as exc:
+            raise DocumentError(f"{note.path}: {exc.message}; nothing of the file was "
+                                "imported") from None
+        if spec is not None:
+            return company, first, {"id": company, "name": spec.name, "aliases": spec.aliases}
+        added = [str(record.data["alias"]) for record in first]
+        return company, first, {"id": company, "name": company, "aliases": added}
+
+    def _note(self, note: CompanyNote) -> IntakeSummary:
+        company, first, names = self._note_names(note)
+        extract = self._extractor_factory([names])
         summary = IntakeSummary()
+        registering = bool(first) and first[0].kind == REGISTERED
+        added = [] if registering else names["aliases"]
         if added:  # they change what every later article is read as: say so
             summary.errors.append(f"{note.path}: {company} is now also known as "
                                   f"{', '.join(map(repr, added))}")
         # The name the note calls the company by, when the registry knows it by that name.
         found = self.app.queries.find_company(note.name)
         registry = self.app.queries.registry()
-        subject = note.name if found and registry.survivor(found) == company else registry.name(company)
+        named = registering or (found is not None and registry.survivor(found) == company)
+        subject = note.name if named else registry.name(company)
+        items, drafts = [], []
         for row in note.history:
             key = f"note:{company}:{row.date}:{_digest(_normalised(row.text))}"
             zh = bool(_CJK.search(row.text))
-            sentence = _history_sentence(subject, row.date, row.text, zh)
-            item = FeedItem(feed=f"import:{note.path.name}", title=sentence, text=sentence,
-                            language="zh" if zh else note.language)
-            draft = self._history_draft(company, row.text, str(row.date), row.date.note, item, key)
+            draft = None
+            for sentence in _history_sentences(subject, row.date, row.text, zh):
+                # The row is the body; as the headline too, extraction would take the one
+                # sentence for a lead repeating its headline and read a weak cue nowhere.
+                item = FeedItem(feed=f"import:{note.path.name}", title=subject, text=sentence,
+                                language="zh" if zh else note.language)
+                draft = self._history_draft(extract, company, row.text, str(row.date),
+                                            row.date.note, item, key)
+                if draft is not None:
+                    break
             if draft is None:
                 summary.errors.append(f"{note.path}:{row.line}: no event type recognised in "
                                       f"{row.text!r}; add it with `timeline add`")
@@ -205,13 +223,18 @@ class Importer:
             items.append(ItemSeen(key=key, stream=IMPORT_STREAM, data={
                 "source": "import", "file": note.path.name, "line": row.line, "text": row.text}))
             drafts.append(draft)
-        result = self.app.timeline.intake(items, drafts, self.app.settings.review.auto_accept)
+        # One batch: the company, its new names and its history, all of it or none.
+        result = self.app.timeline.intake(items, drafts, self.app.settings.review.auto_accept,
+                                          first=first)
+        if first:
+            self._extractor = None  # later files are read with the names it gave
         result.errors[:0] = summary.errors
         return result
 
-    def _history_draft(self, company: str, text: str, date: str, note: str | None,
-                       item: FeedItem, key: str) -> Draft | None:
-        candidates = self.extract(item)
+    @staticmethod
+    def _history_draft(extract: Extractor, company: str, text: str, date: str,
+                       note: str | None, item: FeedItem, key: str) -> Draft | None:
+        candidates = extract(item)
         if not candidates:
             return None
         candidate = candidates[0]

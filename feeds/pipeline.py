@@ -9,7 +9,7 @@ health, logged, and the other feeds go on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -70,17 +70,23 @@ class PollSummary(IntakeSummary):
         self.add(outcome.summary)
 
 
-def alias_index(app: App) -> AliasIndex:
-    """The alias registry as extraction needs it: every name of every live company."""
-    return AliasIndex(
-        {"id": c["id"], "name": c["name"], "aliases": [*c["aliases"], *c["former_names"]]}
-        for c in app.queries.companies()
-    )
+def alias_index(app: App, pending: Sequence[Mapping[str, Any]] = ()) -> AliasIndex:
+    """The alias registry as extraction needs it: every name of every live company, and
+    the names of `pending`, which the batch being read will register (a company note's
+    company and its new aliases, appended with its history)."""
+    more = {company["id"]: company for company in pending}
+    live = [{"id": c["id"], "name": c["name"],
+             "aliases": [*c["aliases"], *c["former_names"],
+                         *(more.pop(c["id"])["aliases"] if c["id"] in more else [])]}
+            for c in app.queries.companies()]
+    return AliasIndex([*live, *more.values()])
 
 
-def make_extractor(app: App) -> Callable[[FeedItem], list[Candidate]]:
-    """Extraction bound to the registry as it is now (rebuild it after registering)."""
-    index = alias_index(app)
+def make_extractor(app: App, pending: Sequence[Mapping[str, Any]] = ()
+                   ) -> Callable[[FeedItem], list[Candidate]]:
+    """Extraction bound to the registry as it is now, with `pending` (see `alias_index`);
+    rebuild it after registering."""
+    index = alias_index(app, pending)
 
     def run(item: FeedItem) -> list[Candidate]:
         return extract(item, index)

@@ -115,12 +115,17 @@ class Timeline:
         """Register a company; registering the same id again appends nothing, and
         registering it with other details is refused (renames and aliases have their own
         commands, which keep the history)."""
+        return self.append(self.registration(spec))
+
+    def registration(self, spec: co.CompanySpec) -> list[NewRecord]:
+        """What registers `spec`, checked as `register_company` checks it, for a caller that
+        appends it in a batch of its own (a company note with its history)."""
         state = self.queries.company(spec.id)
         if state is not None:
             self._unmerged(spec.id, "register what you mean under")
             _refuse_other_details(state, spec)
         self._check_names_free(spec.id, [spec.id, spec.name, *spec.aliases])
-        return self.append([self._registration(spec)])
+        return [self._registration(spec)]
 
     def _registration(self, spec: co.CompanySpec) -> NewRecord:
         return NewRecord(
@@ -184,9 +189,23 @@ class Timeline:
     def add_alias(self, company: str, alias: str) -> AppendResult:
         company_id = self._unmerged(company, "give the alias to")
         alias = co.company_name("alias", alias)
-        if not self._alias_is_new(company_id, alias):
+        new = self.new_aliases(company_id, [alias])
+        if not new:
             return AppendResult((), (f"company:{company_id}:alias:{co.lookup_key(alias)}",))
-        return self.append([self._new_alias(company_id, alias)])
+        return self.append(new)
+
+    def new_aliases(self, company: str, aliases: Sequence[str]) -> list[NewRecord]:
+        """What gives `company` those of `aliases` it does not have yet; an alias that is
+        no name or that another company has is refused, before anything is appended."""
+        company_id = self._unmerged(company, "give the alias to")
+        records: list[NewRecord] = []
+        keys: set[str] = set()
+        for alias in aliases:
+            alias = co.company_name("alias", alias)
+            if self._alias_is_new(company_id, alias) and co.lookup_key(alias) not in keys:
+                keys.add(co.lookup_key(alias))
+                records.append(self._new_alias(company_id, alias))
+        return records
 
     def _alias_is_new(self, company_id: str, alias: str) -> bool:
         """Whether `alias` is free (True) or already the company's own (False); an alias
@@ -463,8 +482,10 @@ class Curation(Timeline):
     """Timeline plus the intake of proposals and the review of them."""
 
     def intake(self, items: Sequence[ItemSeen], drafts: Sequence[Draft],
-               auto_accept: float) -> IntakeSummary:
-        """Append a batch of items and the drafts found in them, all or nothing."""
+               auto_accept: float, first: Sequence[NewRecord] = ()) -> IntakeSummary:
+        """Append a batch of items and the drafts found in them, all or nothing; `first`
+        (the registration of the company a note is about, its new aliases) goes before
+        them in the same batch."""
         self.runner.catch_up()
         with self.db.transaction() as conn:
             planner = Planner(conn, auto_accept, self.meta(actor=self.actor))
@@ -474,7 +495,7 @@ class Curation(Timeline):
             for draft in drafts:
                 if draft.item_key not in known:
                     planner.draft(draft)
-            self.store.append_in(conn, planner.records)
+            self.store.append_in(conn, [*first, *planner.records])
         self.runner.catch_up()
         return planner.summary
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -444,6 +445,37 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
     [row] = list(csv.DictReader(io.StringIO(again)))
     assert row["fields"] == "stake_pct=80;price=1000000000 USD"
     assert (row["summary"], row["tags"]) == ("Nissan sells its cells unit", "deal;japan")
+
+
+def test_a_company_note_is_one_batch_registration_aliases_and_history_or_nothing(
+        curator: Cli, tmp_path: Path) -> None:
+    note = tmp_path / "note.md"
+    note.write_text("---\ntype: company\ncountry: DE\naliases: [Voltwerk AG, 伏特工厂]\n---\n"
+                    "**Voltwerk** — a cell maker.\n\n## History\n\n| Year | Event |\n|---|---|\n"
+                    "| 2019 | Founded in Berlin |\n| 2023-05 | Opened a 4 GWh factory in Brandenburg |\n",
+                    encoding="utf-8")
+    length = curator.records()
+    # The disk fills up as the history is written (a real failure of the real file).
+    conn = sqlite3.connect(curator.db)
+    conn.execute("CREATE TRIGGER disk_full BEFORE INSERT ON records WHEN NEW.kind = 'proposal.made'"
+                 " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    conn.close()
+    failed = curator("import", str(note))
+    assert failed.exit_code == 1
+    assert "the database refused the write: database or disk is full" in failed.stderr
+    assert curator.records() == length  # not even the company
+    assert "voltwerk" not in curator("companies", "list").stdout.lower()
+    conn = sqlite3.connect(curator.db)
+    conn.execute("DROP TRIGGER disk_full")
+    conn.close()
+    done = curator("import", str(note))
+    assert done.exit_code == 0, done.stderr
+    print(done.stdout)
+    [company] = [c for c in json.loads(curator("companies", "list", "--format", "json").stdout)
+                 if c["id"] == "voltwerk"]
+    assert company["aliases"] == ["Voltwerk AG", "伏特工厂"]
+    assert [e["type"] for e in json.loads(curator("show", "伏特工厂", "--format", "json").stdout)] == [
+        "founding", "factory"]
 
 
 def test_a_semicolon_inside_a_csv_list_item_survives_the_round_trip(

@@ -115,7 +115,7 @@ def test_the_same_article_imported_and_polled_is_one_event_with_two_sources(make
     app = make_app({"yicai": FEEDS / "feed-zh-gb18030.xml"})
     for company, alias in [("envision", "远景"), ("nissan", "日产汽车")]:
         app.timeline.add_alias(company, alias)
-    Importer(app, lambda: make_extractor(app)).import_file(DOCUMENTS / "news-zh-aesc-sequoia.md")
+    Importer(app, lambda pending: make_extractor(app, pending)).import_file(DOCUMENTS / "news-zh-aesc-sequoia.md")
     FeedPipeline(app).poll()
     rows = app.db.conn.execute("SELECT id FROM events WHERE type = 'acquisition'").fetchall()
     [acquisition] = [app.queries.event_state(row[0]) for row in rows]

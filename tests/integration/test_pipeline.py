@@ -147,7 +147,7 @@ def test_rebuild_gives_the_projections_that_polls_imports_and_decisions_built(ma
     app = make_app({"en": FEEDS / "feed-en.xml", "zh": FEEDS / "feed-zh-gb18030.xml",
                     **{name: path for name, path in CLUSTER.items() if name != "wire"}}, auto_accept=0.8)
     FeedPipeline(app).poll()
-    Importer(app, lambda: make_extractor(app)).import_file(DOCUMENTS / "company-note-aesc.md")
+    Importer(app, lambda pending: make_extractor(app, pending)).import_file(DOCUMENTS / "company-note-aesc.md")
     waiting = app.review.listing()
     assert len(waiting) >= 2
     app.timeline.accept_proposal(waiting[0]["id"], reason="checked")

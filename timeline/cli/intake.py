@@ -153,7 +153,7 @@ def import_files(ctx: Context, files: tuple[Path, ...], fmt: str) -> None:
     from feeds.pipeline import make_extractor
 
     app = ctx.app
-    importer = Importer(app, lambda: make_extractor(app))
+    importer = Importer(app, lambda pending: make_extractor(app, pending))
     total = IntakeSummary()
     failures: list[str] = []
     per_file: list[dict[str, Any]] = []
