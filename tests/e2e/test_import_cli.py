@@ -470,7 +470,6 @@ def test_a_company_note_is_one_batch_registration_aliases_and_history_or_nothing
     conn.close()
     done = curator("import", str(note))
     assert done.exit_code == 0, done.stderr
-    print(done.stdout)
     [company] = [c for c in json.loads(curator("companies", "list", "--format", "json").stdout)
                  if c["id"] == "voltwerk"]
     assert company["aliases"] == ["Voltwerk AG", "伏特工厂"]
