@@ -55,9 +55,22 @@ def _article(item: FeedItem) -> str:
     """Title and text as one document; the title stands on its own line."""
     title = " ".join(item.title.split())
     body = item.text or ""
-    if title and not body.lstrip().startswith(title):
+    if title and not _repeats(body.lstrip(), title):
         return f"{title}\n{body}"
     return body
+
+
+# What ends a title that the body repeats as its first line or sentence.
+_TITLE_END = frozenset("\n\r.!?。！？:：|-–—")
+
+
+def _repeats(body: str, title: str) -> bool:
+    """Whether `body` opens with `title` as a line or sentence of its own: a headline
+    "Voltwerk" does not make "Voltwerk opened a 4 GWh factory…" a headline too."""
+    if not body.startswith(title):
+        return False
+    after = body[len(title):len(title) + 1]
+    return not after or after in _TITLE_END or title[-1] in _TITLE_END
 
 
 _START = attrgetter("start")
@@ -117,7 +130,7 @@ def extract(item: FeedItem, index: AliasIndex) -> list[Candidate]:
     language = detect_language(text, item.language)
     published = published_date(item.published)
     sentences = split_sentences(text)
-    headline = bool(item.title.strip()) and text.startswith(" ".join(item.title.split()))
+    headline = bool(item.title.strip()) and _repeats(text, " ".join(item.title.split()))
     drafts = _drafts(text, sentences, triggers, mentions, language == "zh", published, index, headline, cue_sites)
     return [c for c in (_candidate(d, index, language) for d in merge_drafts(drafts)) if c is not None]
 

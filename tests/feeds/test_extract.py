@@ -297,6 +297,18 @@ def test_a_date_leading_the_sentence_does_not_hide_its_subject(index: AliasIndex
     assert roles(candidate) == expected
 
 
+@pytest.mark.parametrize("title", [
+    "CATL",                                   # a tag, not the body's first sentence
+    "CATL opened a 4 GWh plant in Hungary",   # the sentence's start, not all of it
+    "CATL:",
+])
+def test_a_headline_is_the_bodys_first_line_only_when_it_ends_there(
+        index: AliasIndex, title: str) -> None:
+    body = "CATL opened a 4 GWh plant in Hungary in May 2023."
+    c = only(run(index, body, title=title), "factory")
+    assert roles(c) == {"catl": "operator"} and str(c.date) == "2023-05"
+
+
 def test_stake_is_a_typed_field(index: AliasIndex) -> None:
     en = only(run(index, "Volkswagen acquires a 26% stake in Gotion for €1.1 billion."), "acquisition")
     assert roles(en) == {"volkswagen": "acquirer", "gotion": "target"}
