@@ -167,7 +167,8 @@ def suggestions_for(draft: Draft) -> list[tuple[AliasMatch, str]]:
 # -- which sentences report something ---------------------------------------------------
 
 _BUILD_VERB = re.compile(
-    r"\b(?:build|builds|building|built|construct\w*|open|opens|opened|opening|set\s+up|sets\s+up|establish\w*"
+    r"\b(?:build|builds|building|built|construct\w*|open|opens|opened|opening|inaugurat\w*|commissioned"
+    r"|set\s+up|sets\s+up|establish\w*"
     r"|locat\w+|sited|invest\w*|expand\w*|announc\w+|plans?|planned|planning|develop\w*|erect\w*"
     r"|choose|chose|picks?|picked|select\w*)\b"
     r"|建设|新建|兴建|投建|建造|设立|落户|落地|扩建|开工|选址|投资|建成|规划|建",

@@ -49,16 +49,21 @@ _MARKS_ZH = {
 _STOPS_ZH = frozenset("，。；,;：:")
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def english_marker(left: str) -> str | None:
     """The marker of the words before a name, read backwards over the last four words."""
     if not left[-1:].isspace():
         return None  # "unit (AESC)": the name does not follow a word
     start = max(0, len(left) - 48)
-    # A marker does not reach over a clause's end: in "In May 2023, CATL opened…" CATL
-    # is the subject, not something "in".
+    # A marker does not reach over a clause's end, nor over a year that ends its phrase:
+    # in "In May 2023, CATL opened…" and "In 2023 CATL opened…" CATL is the subject.
     start = max(start, *(left.rfind(mark, start) + 1 for mark in ",;:"))
     words = [w.lower() for w in _TOKEN_EN.findall(left, start)[-4:]]
     for k in range(len(words) - 1, -1, -1):
+        if _YEAR.fullmatch(words[k]):
+            return None
         if k and (words[k - 1], words[k]) in _PAIRS_EN:
             return _PAIRS_EN[(words[k - 1], words[k])]
         if words[k] in _MARKS_EN:

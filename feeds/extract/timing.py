@@ -142,6 +142,8 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
     if _past_tense(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
         if cue not in ("approved",):
             return "completed" if trigger.type != "factory" else "started"
+    if trigger.type == "factory" and _OPENED.search(ctx.text, clause[0], trigger.start):
+        return "completed"  # "opened a 4 GWh factory": it runs
     if cue is not None:
         return cue
     if trigger.flavour == "construct":
@@ -153,6 +155,9 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
         return "completed"
     return "announced"
 
+
+# A plant opened, inaugurated or commissioned, said before it in its clause: it is running.
+_OPENED = re.compile(r"\b(?:opened|inaugurated|commissioned)\b|建成投产|正式投运|落成", re.I)
 
 # "will supply ..., the company said on Tuesday": the day is when it was said, and what was
 # said lies ahead (looked for in the clause up to the trigger's end: "will supply" is one).

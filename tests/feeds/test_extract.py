@@ -289,6 +289,7 @@ def test_acquisition_roles_follow_sentence_structure(index: AliasIndex, sentence
     ("In May 2023, CATL opened a battery factory in Hungary.", {"catl": "operator"}),
     ("In 2019, Northvolt broke ground on a 16 GWh plant.", {"northvolt": "operator"}),
     ("On Monday, CATL acquired Gotion.", {"catl": "acquirer", "gotion": "target"}),
+    ("In May 2023 CATL opened a battery factory in Hungary.", {"catl": "operator"}),
 ])
 def test_a_date_leading_the_sentence_does_not_hide_its_subject(index: AliasIndex, sentence: str,
                                                               expected: dict[str, str]) -> None:
@@ -307,6 +308,16 @@ def test_a_headline_is_the_bodys_first_line_only_when_it_ends_there(
     body = "CATL opened a 4 GWh plant in Hungary in May 2023."
     c = only(run(index, body, title=title), "factory")
     assert roles(c) == {"catl": "operator"} and str(c.date) == "2023-05"
+
+
+@pytest.mark.parametrize("sentence, status", [
+    ("CATL opened a 4 GWh plant in Hungary in May 2023.", "completed"),
+    ("CATL inaugurated its battery factory in Debrecen on Monday.", "completed"),
+    ("CATL will open a battery factory in Hungary in 2026.", "announced"),
+    ("CATL plans to open a 4 GWh plant in Hungary.", "announced"),
+])
+def test_a_plant_opened_is_running(index: AliasIndex, sentence: str, status: str) -> None:
+    assert only(run(index, sentence), "factory").status == status
 
 
 def test_stake_is_a_typed_field(index: AliasIndex) -> None:
