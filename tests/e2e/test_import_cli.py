@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, run_main, write_config
+from tests.conftest import Cli, write_config
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "data" / "documents"
 
@@ -64,6 +64,20 @@ def curator(cli: Cli) -> Cli:
     assert done.exit_code == 0, done.stderr
     for company, alias in EXTRA_ALIASES:
         assert cli("companies", "alias", company, alias).exit_code == 0
+    return cli
+
+
+def imported_elsewhere(tmp_path: Path, exported: str) -> Cli:
+    """Another timeline, with the same companies, into which `exported` (a CSV export) was
+    imported."""
+    sheet = tmp_path / "export.csv"
+    sheet.write_text(exported, encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    cli = Cli(write_config(other), other / "timeline.db")
+    assert cli("init").exit_code == 0
+    imported = cli("import", str(sheet))
+    assert imported.exit_code == 0, imported.stderr
     return cli
 
 
@@ -431,16 +445,8 @@ def test_a_csv_export_imports_back_into_another_timeline_with_its_fields(
                    "--field", "price=1 billion USD", "--field", "summary=Nissan sells its cells unit",
                    "--field", "tags=deal,japan").exit_code == 0
     exported = curator("events", "--format", "csv").stdout
-    sheet = tmp_path / "export.csv"
-    sheet.write_text(exported, encoding="utf-8")
-    other = tmp_path / "other"
-    other.mkdir()
-    config = write_config(other)
-    common = ["--config", str(config), "--db", str(other / "timeline.db")]
-    assert run_main([*common, "init"]).exit_code == 0
-    imported = run_main([*common, "import", str(sheet)])
-    assert imported.exit_code == 0, imported.stderr
-    again = run_main([*common, "events", "--format", "csv"]).stdout
+    other = imported_elsewhere(tmp_path, exported)
+    again = other("events", "--format", "csv").stdout
     assert again == exported
     [row] = list(csv.DictReader(io.StringIO(again)))
     assert row["fields"] == "stake_pct=80;price=1000000000 USD"
@@ -486,19 +492,12 @@ def test_a_semicolon_inside_a_csv_list_item_survives_the_round_trip(
     exported = curator("events", "--format", "csv").stdout
     [row] = list(csv.DictReader(io.StringIO(exported)))
     assert row["sources"] == url.replace(";", "\\;")
-    sheet = tmp_path / "export.csv"
-    sheet.write_text(exported, encoding="utf-8")
-    other = tmp_path / "other"
-    other.mkdir()
-    common = ["--config", str(write_config(other)), "--db", str(other / "timeline.db")]
-    assert run_main([*common, "init"]).exit_code == 0
-    imported = run_main([*common, "import", str(sheet)])
-    assert imported.exit_code == 0, imported.stderr
-    [event] = json.loads(run_main([*common, "events", "--format", "json"]).stdout)
+    other = imported_elsewhere(tmp_path, exported)
+    [event] = json.loads(other("events", "--format", "json").stdout)
     assert [s["url"] for s in event["sources"]] == [url]
     assert event["product"] == "LFP; NMC cells"
     assert event["tags"] == ["deal;china", "长约；五年"]
-    assert run_main([*common, "events", "--format", "csv"]).stdout == exported
+    assert other("events", "--format", "csv").stdout == exported
 
 
 def test_an_export_naming_a_merged_company_imports_back_as_the_same_event(
