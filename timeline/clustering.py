@@ -2,11 +2,14 @@
 
 Five sites in two languages report CATL's Debrecen plant; the log should hold one event
 with five sources. A draft joins an existing event when the type is the same, the
-companies of one report include those of the other, and the dates fall within one window; among
-several such events, the one whose figures (capacity, amounts) agree best wins. Figures
-that differ are not a reason to split: each source keeps its own figures. Places that
-differ are: CATL's plant in Arnstadt is not its plant in Debrecen, even when one article
-mentions both in the same month.
+companies of one report include those of the other, the dates fall within one window and
+the figures do not contradict each other; among several such events, the one whose
+figures (capacity, amounts) agree best wins. Reports round and restate figures (€7.34bn,
+€7.3bn, "up to 100 GWh", 120 GWh once expanded): each source keeps its own. But figures
+that are not even within half of each other are two happenings: CATL's 100 GWh plant for
+€7.3bn is not its 8 GWh plant for €1.2bn, whether or not an article names the place.
+Places that differ split too: CATL's plant in Arnstadt is not its plant in Debrecen, even
+when one article mentions both in the same month.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ def company_set(event: dict[str, Any]) -> frozenset[str]:
 
 def cluster_key(event: dict[str, Any]) -> str:
     """A coarse, readable key (type, companies, year) that gathers the reports which may
-    be one happening; `best_match` decides, with the date window and the figures. Figures
-    are not in the key, since reports that disagree on them are still one happening."""
+    be one happening; `best_match` decides, with the date window, the place and the
+    figures. Figures are not in the key, since reports that round them differently are
+    still one happening."""
     when = parse_date(event["date"])
     return "|".join([event["type"], "+".join(sorted(company_set(event))), str(when.year)])
 
@@ -48,6 +52,41 @@ def _figures(event: dict[str, Any]) -> list[float]:
     found += [float(a["value"]) for a in event.get("amounts", [])]
     found += [float(v["value"]) for v in fields.values() if isinstance(v, dict) and "value" in v]
     return found
+
+
+# How far apart two figures of one happening can be, as the larger over the smaller.
+CONFLICT_RATIO = 1.5
+
+
+def _capacities(event: dict[str, Any]) -> list[float]:
+    fields = event.get("fields", {})
+    return [float(v) for v in (event.get("capacity_gwh"), fields.get("capacity_gwh"),
+                               fields.get("volume_gwh")) if v]
+
+
+def _money(event: dict[str, Any]) -> dict[str, list[float]]:
+    """Every sum the event names, by currency (sums in two currencies are not compared:
+    no exchange rate is at hand)."""
+    sums: dict[str, list[float]] = {}
+    typed = [v for v in event.get("fields", {}).values() if isinstance(v, dict) and "currency" in v]
+    for amount in [*event.get("amounts", []), *typed]:
+        if amount.get("value"):
+            sums.setdefault(str(amount["currency"]), []).append(float(amount["value"]))
+    return sums
+
+
+def _near(mine: list[float], theirs: list[float]) -> bool:
+    return any(max(x, y) <= CONFLICT_RATIO * min(x, y) for x in mine for y in theirs)
+
+
+def figures_conflict(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether both reports give a capacity, or a sum in one currency, and none of theirs
+    is within `CONFLICT_RATIO` of the other's: then they report two happenings."""
+    capacity_a, capacity_b = _capacities(a), _capacities(b)
+    if capacity_a and capacity_b and not _near(capacity_a, capacity_b):
+        return True
+    money_a, money_b = _money(a), _money(b)
+    return any(not _near(money_a[c], money_b[c]) for c in money_a.keys() & money_b.keys())
 
 
 def figure_distance(a: dict[str, Any], b: dict[str, Any]) -> float:
@@ -89,7 +128,7 @@ def best_match(draft: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[
         e for e in events
         if e["type"] == draft["type"] and not e.get("retracted")
         and _same_parties(company_set(e), companies) and dates_close(e["date"], draft["date"])
-        and places_agree(e, draft)
+        and places_agree(e, draft) and not figures_conflict(e, draft)
     ]
     if not candidates:
         return None

@@ -92,6 +92,15 @@ def test_another_plant_of_the_same_company_in_the_same_year_is_another_event(mak
     assert plant["location"]["country"] == "DE" and len(plant["sources"]) == 1
 
 
+def test_two_plants_whose_figures_are_far_apart_are_two_events_though_one_names_no_place(
+        make_app: MakeApp) -> None:
+    app = make_app({"ticker": FEEDS / "cluster" / "catl-two-plants.xml"}, auto_accept=0.5)
+    summary = FeedPipeline(app).poll()
+    assert (summary.accepted, summary.sources_added) == (2, 0)
+    plants = sorted((e["capacity_gwh"], e["date"]) for e in factories_of(app, "catl"))
+    assert plants == [(8.0, "2022-08-30"), (100.0, "2022-08-12")]
+
+
 def test_a_report_accepted_from_the_queue_joins_the_event_a_curator_added(make_app: MakeApp) -> None:
     app = make_app({"news": FEEDS / "feed-en.xml"}, auto_accept=0.99)
     event_id = app.timeline.add_event(EventInput(
@@ -157,10 +166,15 @@ def test_places_that_differ_split_and_missing_places_do_not(
                     {"company": "mercedes", "role": "partner"}]}, True),  # one names more
     ({"retracted": True}, False),
     ({"capacity_gwh": 120.0}, True),                     # figures differ: still the same
+    ({"capacity_gwh": 8.0}, False),                      # not within half: another plant
+    ({"amounts": [{"value": 1.2e9, "currency": "EUR"}]}, False),
+    ({"amounts": [{"value": 7.3e9, "currency": "EUR"}]}, True),
+    ({"amounts": [{"value": 1.2e9, "currency": "USD"}]}, True),  # no rate to compare by
 ])
 def test_what_makes_two_reports_one_happening(change: dict[str, Any], same: bool) -> None:
     known = _event(**{"capacity_gwh": 100.0, **change})
-    assert (best_match(_event(capacity_gwh=100.0), [known]) is not None) is same
+    draft = _event(capacity_gwh=100.0, amounts=[{"value": 7.34e9, "currency": "EUR"}])
+    assert (best_match(draft, [known]) is not None) is same
 
 
 def _report(n: int, capacity: float) -> tuple[ItemSeen, Draft]:
