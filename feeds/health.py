@@ -186,8 +186,10 @@ class SQLiteFeedHealth:
                 [(name, url, stamp) for name, url in feeds],
             )
 
-    def due(self, now: datetime | None = None, *, names: Iterable[str] | None = None) -> list[FeedRequest]:
-        """Feeds to poll now (not stopped, next poll reached), with their validators.
+    def due(self, now: datetime | None = None, *, within: float = 0.0,
+            names: Iterable[str] | None = None) -> list[FeedRequest]:
+        """Feeds to poll now (not stopped, next poll reached or `within` seconds of it),
+        with their validators.
 
         `names` narrows the answer to those feeds (e.g. the ones still in the config).
         """
@@ -197,7 +199,7 @@ class SQLiteFeedHealth:
             WHERE stopped = 0 AND (next_poll_at IS NULL OR next_poll_at <= ?)
             ORDER BY coalesce(next_poll_at, ''), name
             """,
-            (format_timestamp(self._now(now)),),
+            (format_timestamp(self._now(now) + timedelta(seconds=within)),),
         ).fetchall()
         wanted = None if names is None else set(names)
         return [FeedRequest(name=r[0], url=r[1], etag=r[2], last_modified=r[3])

@@ -125,8 +125,9 @@ class FeedPipeline:
         return feed.url if "://" in feed.url else str(self.app.settings.resolve(feed.url))
 
     def poll(self, names: list[str] | None = None, due_only: bool = False,
-             progress: Progress | None = None) -> PollSummary:
-        """Poll the named feeds (all by default; with `due_only`, those whose time has come).
+             progress: Progress | None = None, due_within: float = 0.0) -> PollSummary:
+        """Poll the named feeds (all by default; with `due_only`, those whose time has come
+        or comes in the next `due_within` seconds).
 
         A poll of every feed leaves alone (and reports as skipped) a feed stopped after a
         410 and one whose server asked to wait (429, Retry-After); naming it polls it all
@@ -136,7 +137,7 @@ class FeedPipeline:
         self.health.register([(f.name, self.url(f)) for f in feeds])
         summary = PollSummary()
         if due_only:
-            requests = self.health.due(names=[f.name for f in feeds])
+            requests = self.health.due(within=due_within, names=[f.name for f in feeds])
         else:
             left_alone = self._left_alone(feeds, named=bool(names))
             for outcome in left_alone.values():

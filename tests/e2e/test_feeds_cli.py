@@ -9,7 +9,10 @@ health through the same commands (or a raw SQLite connection for the log's lengt
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli, write_config
-from tests.feeds.http_server import ETAG, ROUTES, FeedServer, Handler, unused_port
+from tests.feeds.http_server import ETAG, ROUTES, FeedServer, Handler, unused_port, wait_until
 
 # The five reports of CATL's Debrecen plant: real-looking feeds, UTF-8, Atom and GB18030.
 CLUSTER = ("catl-debrecen-wire", "catl-debrecen-autos", "catl-debrecen-markets",
@@ -379,6 +382,26 @@ def test_serve_once_polls_every_feed_once_and_exits(cli: Cli, server: FeedServer
     length = cli.records()
     again = cli("serve", "--once")
     assert again.exit_code == 0 and len(server.requests) == 2 and cli.records() == length
+
+
+def test_serve_polls_a_feed_at_its_interval_not_at_twice_it(cli: Cli, server: FeedServer) -> None:
+    """The next poll is counted from the end of the last: the look for due feeds that
+    comes a moment before it must not leave the feed to the look after."""
+    write_config(cli.config.parent, f'\n[[feeds]]\nname = "news"\nurl = "{server.url("feed")}"\n'
+                                    'interval = "2s"\n')
+    service = subprocess.Popen([sys.executable, "-m", "timeline", "--config", str(cli.config),
+                                "--db", str(cli.db), "serve"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: len(server.requests) >= 1, timeout=20)
+        first = time.monotonic()
+        time.sleep(6.5)
+        polls = len(server.requests)  # at 0, 2, 4 and 6 s; every 4 s, it was 2
+    finally:
+        service.send_signal(signal.SIGTERM)
+        _, stderr = service.communicate(timeout=20)
+    assert service.returncode == 0, stderr
+    assert polls >= 3, (polls, time.monotonic() - first, stderr)
 
 
 def test_one_article_in_two_feeds_is_one_source_of_one_event(

@@ -296,6 +296,12 @@ def review_reject(ctx: Context, proposal_id: str, reason: str | None) -> None:
     click.echo(f"Rejected {proposal_id}")
 
 
+def poll_tick(intervals: list[int]) -> int:
+    """Seconds between two looks for due feeds: a third of the shortest interval, at most
+    a minute, at least a second."""
+    return max(1, min([POLL_TICK_SECONDS, *(interval // 3 for interval in intervals)]))
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address for the web UI (later).")
 @click.option("--port", default=8080, show_default=True, help="Port for the web UI (later).")
@@ -323,16 +329,18 @@ def serve(ctx: Context, host: str, port: int, once: bool) -> None:
         # One connection per job thread: sqlite3 connections are not shared across threads.
         worker = open_app(ctx.config, ctx.db, actor="poller")
         try:
-            summary = FeedPipeline(worker).poll(due_only=True)
+            summary = FeedPipeline(worker).poll(due_only=True, due_within=tick / 2)
         finally:
             worker.close()
         return (f"{summary.fetched} fetched, {summary.not_modified} not modified, "
                 f"{summary.failed} failed, {summary.proposed} proposed, {summary.accepted} accepted")
 
-    # One job looks for the feeds that are due, every minute or at the shortest feed
-    # interval if that is shorter: each feed's own interval and its backoff after
-    # failures both live in its health row (next_poll_at).
-    tick = min([POLL_TICK_SECONDS, *(parse_interval(f.interval) for f in app.settings.feeds)])
+    # One job looks for the feeds that are due, every minute or three times in the
+    # shortest feed interval if that is shorter: each feed's own interval and its backoff
+    # after failures both live in its health row (next_poll_at). A feed due before the
+    # next look is polled now: a feed's next poll is counted from the end of its last
+    # one, and waiting for the look after would stretch a 30 s interval to 40 s.
+    tick = poll_tick([parse_interval(f.interval) for f in app.settings.feeds])
     jobs = [Job("feeds", tick, poll_due)] if app.settings.feeds else []
     if once:
         for job in jobs:
