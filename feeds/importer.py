@@ -57,6 +57,16 @@ def _plain(value: Any) -> Any:
     return None if value in (None, "", [], {}) else value
 
 
+def _one_capacity(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` with its capacity in one place: `timeline add` keeps a factory's in its
+    typed fields, a row gives it in its own column, and both mean the one figure."""
+    fields = dict(event.get("fields") or {})
+    capacity = fields.pop("capacity_gwh", None)
+    if capacity is None:
+        capacity = event.get("capacity_gwh")
+    return {**event, "fields": fields, "capacity_gwh": capacity}
+
+
 def _row_identity(data: dict[str, Any]) -> str:
     """What knows a row of an events file again in any file: what it says, companies
     resolved (an alias, an id in capitals and another order name the same ones). A file
@@ -302,6 +312,7 @@ class Importer:
         state["companies"] = [{**c, "company": self.app.timeline.company_id(c["company"])}
                               for c in state.get("companies", [])]
         urls = {s.get("url") for s in state.get("sources", [])}
+        payload, state = _one_capacity(payload), _one_capacity(state)
         return (any(_plain(payload.get(key)) != _plain(state.get(key)) for key in _COMPARED)
                 or retracted != bool(state.get("retracted"))
                 or not {s.get("url") for s in payload.get("sources", [])} <= urls)

@@ -515,6 +515,20 @@ def test_an_export_naming_a_merged_company_imports_back_as_the_same_event(
     assert (again["duplicates"], file["errors"]) == (1, [])  # type: ignore[index]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_unchanged_export_imports_back_without_a_warning(curator: Cli, tmp_path: Path, fmt: str) -> None:
+    assert curator("add", "factory", "--company", "catl", "--date", "2020", "--title", "W",
+                   "--field", "capacity_gwh=5", "--field", "investment=7.3bn EUR").exit_code == 0
+    assert curator("add", "acquisition", "--company", "envision:acquirer", "--company", "aesc:target",
+                   "--date", "2018-08", "--title", "E", "--field", "price=1bn USD").exit_code == 0
+    export = tmp_path / f"export.{fmt}"
+    export.write_text(curator("events", "--format", fmt).stdout, encoding="utf-8")
+    code, again, stderr = import_json(curator, str(export))
+    assert code == 0, stderr
+    [file] = again["files"]  # type: ignore[misc]
+    assert (again["duplicates"], file["errors"]) == (2, [])  # type: ignore[index]
+
+
 def test_a_title_guarded_against_spreadsheets_imports_back_as_it_was(
         curator: Cli, tmp_path: Path) -> None:
     title = "-80% stake bought"
