@@ -149,7 +149,8 @@ def render(state: dict[str, Any], registry: Registry, uncertain: bool = False) -
         ],
         "amounts": amounts,
         "location": state["location"],
-        "sources": state["sources"],
+        "sources": [{"url": None, "published": None, "quote": None, **source}
+                    for source in state["sources"]],
         "tags": state["tags"],
         "retracted": state["retracted"],
         "uncertain": uncertain,

@@ -390,7 +390,15 @@ def _source(item: Any, names: dict[str, str]) -> EventSource:
         ev.check_source_url(source["url"], names["url"])
     if "published" in source:
         source["published"] = _published(source["published"], names["published"])
-    return EventSource.model_validate(source)
+    if unknown := sorted(set(source) - set(EventSource.model_fields)):
+        raise InvalidField("sources", f"a source has no {', '.join(map(repr, unknown))}; a source "
+                           f"holds {', '.join(EventSource.model_fields)}")
+    try:
+        return EventSource.model_validate(source)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(["sources", *(str(part) for part in first["loc"])])
+        raise InvalidField(where, validation_message(first)) from None
 
 
 def _published(text: str, field: str) -> str:

@@ -106,15 +106,18 @@ class CompanyRole(_Frozen):
 
 
 class EventSource(BaseModel):
-    """Evidence for an event. Unknown keys of a JSON source are kept, not dropped."""
+    """Evidence for an event: what a source of an export holds, and nothing else (the
+    log keeps whatever it is given forever)."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     url: str | None = None
     published: str | None = None           # ISO 8601 UTC
     quote: str | None = None
     publisher: str | None = None
     language: str | None = None
+    confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    figures: dict[str, Any] | None = None  # what the source said, as extraction read it
 
 
 class EventRow(_Frozen):

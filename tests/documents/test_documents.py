@@ -420,7 +420,7 @@ def test_exported_events_import_back_without_derived_keys() -> None:
     assert data["fields"]["price"] == {"value": 1e9, "currency": "USD", "approximate": True}
     # the export lists the price among the amounts too; it is kept once, in its field
     assert data["amounts"] == [{"value": 5e6, "currency": "USD", "approximate": False}]
-    assert data["sources"][0]["feed"] == "example"      # unknown source keys are kept
+    assert data["sources"][0]["publisher"] == "example"
     assert not {"uncertain", "recorded_at", "corrections", "precision"} & set(data)
     assert (second.retracted, second.retraction_reason) == (True, "misreported")
 

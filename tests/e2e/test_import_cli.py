@@ -399,6 +399,33 @@ def test_an_export_imported_again_is_known_and_an_edited_one_says_its_edits_were
             f"not imported (`timeline correct {added.last_word}` changes the event)") in result.stdout
 
 
+@pytest.mark.parametrize("source, message", [
+    ({"url": "https://e.org/q", "bogus": 1}, "sources: a source has no 'bogus'"),
+    ({"url": "https://e.org/q", "confidence": 7}, "sources.confidence: must be at most 1"),
+])
+def test_a_source_with_keys_no_source_has_is_refused(curator: Cli, tmp_path: Path,
+                                                     source: dict[str, object], message: str) -> None:
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"type": "factory", "date": "2022", "title": "Plant",
+                                   "companies": "catl:operator", "sources": [source]}]), encoding="utf-8")
+    length = curator.records()
+    result = curator("import", str(events))
+    assert result.exit_code == 2 and message in result.stderr
+    assert curator.records() == length
+
+
+def test_every_source_shows_its_url_published_and_quote_however_it_came(curator: Cli, tmp_path: Path) -> None:
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps([{"type": "factory", "date": "2022", "title": "Plant",
+                                   "companies": "catl:operator", "sources": [{"url": "https://e.org/y"}]}]),
+                      encoding="utf-8")
+    assert curator("import", str(events)).exit_code == 0
+    assert curator("add", "factory", "--company", "northvolt", "--date", "2020", "--title", "B",
+                   "--source", "https://e.org/z").exit_code == 0
+    shown = json.loads(curator("events", "--format", "json").stdout)
+    assert [sorted(s) for e in shown for s in e["sources"]] == [["published", "quote", "url"]] * 2
+
+
 @pytest.mark.parametrize("event_id", ["../../etc/passwd", "x" * 5000, "-leading-dash", "ev-\ud800x",
                                       "ev-\x1b[2Jx"])
 def test_an_event_id_that_is_not_one_is_refused(curator: Cli, tmp_path: Path, event_id: str) -> None:
