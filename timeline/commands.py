@@ -230,19 +230,21 @@ class Timeline:
             meta=self.meta(), refs=(company_id,),
         )], expected={co.stream_of(company_id): version})
 
-    def merge_companies(self, absorbed: str, into: str, reason: str | None = None) -> AppendResult:
+    def merge_companies(self, absorbed: str, into: str, reason: str) -> AppendResult:
         """`absorbed` joins `into`: its history shows in the survivor's timeline from now on.
 
         `absorbed` must stand on its own: one merged already would take its survivor (and
         everything merged into it) along, and a merge is never undone. `into` may have been
         merged: the company then joins the survivor, which the caller names."""
+        if not reason.strip():
+            raise InvalidField("reason", "say why the companies are one: a merge is never undone")
         survivor_id = self.company_id(into)
         if self.company_id(absorbed) == survivor_id:
             raise InvalidField("merge", f"{absorbed!r} and {into!r} are already one company ({survivor_id})")
         absorbed_id = self._unmerged(absorbed, "merge")
         stream = co.stream_of(absorbed_id)
         return self.append([NewRecord(
-            stream=stream, kind=co.MERGED, data={"into": survivor_id, "reason": reason},
+            stream=stream, kind=co.MERGED, data={"into": survivor_id, "reason": reason.strip()},
             meta=self.meta(), refs=(absorbed_id, survivor_id),
         )], expected={stream: self.store.stream_version(stream)})
 

@@ -357,8 +357,10 @@ def test_companies_add_alias_rename_and_list(cli: Cli):
     (["companies", "alias", "nobody", "Nobody Cells"], "company:"),
     (["companies", "alias", "catl", "AESC"], "company:"),
     (["companies", "rename", "catl", "Nissan"], "company:"),
-    (["companies", "merge", "aesc", "远景动力"], "merge:"),
-    (["companies", "merge", "aesc", "nobody"], "company:"),
+    (["companies", "merge", "aesc", "远景动力", "--reason", "same"], "merge:"),
+    (["companies", "merge", "aesc", "nobody", "--reason", "same"], "company:"),
+    (["companies", "merge", "aesc", "envision"], "--reason"),
+    (["companies", "merge", "aesc", "envision", "--reason", " "], "reason: say why the companies are one"),
 ])
 def test_bad_company_commands_exit_2_and_append_nothing(cli: Cli, args, field):
     before = cli.records()
@@ -440,7 +442,7 @@ def test_after_a_merge_restating_an_events_companies_changes_nothing(cli: Cli):
                    "--date", "2018", "--title", "Joint venture").last_word
     merged = cli("companies", "merge", "远景集团", "ＡＥＳＣ", "--reason", "one group")
     assert merged.stdout.strip() == "Merged envision into aesc"
-    assert cli("companies", "merge", "nissan", "envision").stdout.strip() == (
+    assert cli("companies", "merge", "nissan", "envision", "--reason", "one group").stdout.strip() == (
         "Merged nissan into aesc (envision was merged into aesc before)")
     before = cli.records()
     same = cli("correct", event_id, "--company", "envision:partner", "--company", "aesc:partner",

@@ -531,7 +531,7 @@ def test_an_export_naming_a_merged_company_imports_back_as_the_same_event(
         curator: Cli, tmp_path: Path) -> None:
     assert curator("add", "acquisition", "--company", "envision:acquirer", "--company",
                    "nissan:seller", "--date", "2018-08", "--title", "Envision buys AESC").exit_code == 0
-    assert curator("companies", "merge", "envision", "aesc").exit_code == 0
+    assert curator("companies", "merge", "envision", "aesc", "--reason", "one group").exit_code == 0
     exported = curator("events", "--format", "csv").stdout
     assert "aesc:acquirer (envision)" in exported
     sheet = tmp_path / "export.csv"

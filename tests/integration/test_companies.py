@@ -142,8 +142,8 @@ def test_after_a_merge_the_survivor_shows_both_histories_and_a_replay_before_it_
 def test_merges_chain_to_the_last_survivor(app):
     first = _add(app, "factory", [("northvolt", "operator")], "2019", "NV plant")
     second = _add(app, "factory", [("envision", "operator")], "2020", "Envision plant")
-    app.timeline.merge_companies("northvolt", "envision")
-    app.timeline.merge_companies("envision", "aesc")
+    app.timeline.merge_companies("northvolt", "envision", "one group")
+    app.timeline.merge_companies("envision", "aesc", "one group")
     assert app.timeline.company_id("northvolt") == "aesc"
     found = [e["id"] for e in app.queries.timeline("aesc", Query())]
     assert found == [first, second]
@@ -152,10 +152,10 @@ def test_merges_chain_to_the_last_survivor(app):
 
 
 def test_a_company_cannot_be_merged_into_itself_and_nothing_is_written(app, db_path):
-    app.timeline.merge_companies("envision", "aesc")
+    app.timeline.merge_companies("envision", "aesc", "one group")
     before = record_count(db_path)
     with pytest.raises(InvalidField, match="already one company"):
-        app.timeline.merge_companies("远景动力", "ＡＥＳＣ")
+        app.timeline.merge_companies("远景动力", "ＡＥＳＣ", "one group")
     with pytest.raises(InvalidField, match="already one company"):
-        app.timeline.merge_companies("aesc", "envision")
+        app.timeline.merge_companies("aesc", "envision", "one group")
     assert record_count(db_path) == before

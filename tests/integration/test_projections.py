@@ -41,7 +41,7 @@ def test_every_projection_is_caught_up_after_every_write(app):
                                            [("title", "AESC Sunderland plant")], [], "typo"),
         lambda: app.timeline.add_alias("aesc", "AESC UK"),
         lambda: app.timeline.rename_company("catl", "CATL Group"),
-        lambda: app.timeline.merge_companies("northvolt", "catl"),
+        lambda: app.timeline.merge_companies("northvolt", "catl", "one group"),
         lambda: app.timeline.retract_event(app.queries.events(Query())[0]["id"], "dup"),
     ]
     for step in steps:
@@ -240,7 +240,7 @@ def test_rebuild_reproduces_the_projections_exactly(app):
     first = _add(app, "远景 gigafactory", summary="big")
     _add(app, "Other plant", date="2012-10")
     app.timeline.correct_event(first, [("date", "2013")], [], "date")
-    app.timeline.merge_companies("envision", "aesc")
+    app.timeline.merge_companies("envision", "aesc", "one group")
     app.timeline.retract_event(first, "dup")
     incremental = projection_contents(app.db.conn)
     schema = schema_of(app.db.conn)

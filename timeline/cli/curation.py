@@ -221,9 +221,9 @@ def rename_company(ctx: Context, company: str, name: str) -> None:
 @companies.command("merge")
 @click.argument("absorbed")
 @click.argument("into")
-@click.option("--reason", help="Why, kept in the log.")
+@click.option("--reason", required=True, help="Why, kept in the log: a merge is never undone.")
 @pass_context
-def merge_company(ctx: Context, absorbed: str, into: str, reason: str | None) -> None:
+def merge_company(ctx: Context, absorbed: str, into: str, reason: str) -> None:
     """Merge ABSORBED into INTO: INTO's timeline then shows both histories.
 
     A merge is never undone, so ABSORBED must not have been merged already; if INTO
