@@ -100,6 +100,11 @@ def _title(text: str) -> str:
     return title if len(title) <= TITLE_LIMIT else title[:TITLE_LIMIT - 1].rstrip() + "…"
 
 
+# The meta entry naming what a record follows from: the key of the feed item a proposal
+# was read in, the stream of the proposal an event was accepted from.
+CAUSATION = "causation"
+
+
 class Planner:
     """Plans the records of one batch against the live projections and itself."""
 
@@ -133,7 +138,8 @@ class Planner:
         proposal_id = draft.proposal_id
         refs = tuple(c["company"] for c in event["companies"])
         self.records.append(NewRecord(
-            stream=pr.stream_of(proposal_id), kind=pr.MADE, meta=self.meta,
+            stream=pr.stream_of(proposal_id), kind=pr.MADE,
+            meta={**self.meta, CAUSATION: draft.item_key},  # the item it was read in
             key=f"proposal:{draft.item_key}#{draft.index}", refs=refs,
             data={"id": proposal_id, "item": draft.item_key, "event": event,
                   "source": draft.source, "confidence": round(draft.confidence, 3),
@@ -168,6 +174,7 @@ class Planner:
         """
         figures = source["figures"] if "figures" in source else figures_of(event)
         source = {**source, "figures": figures}
+        meta = {**self.meta, CAUSATION: pr.stream_of(proposal_id)}  # the event's, from it
         existing = best_match(event, [*events_naming(
             self.conn, event["type"], [c["company"] for c in event["companies"]]
         ), *self.batch_events.values()])
@@ -179,7 +186,7 @@ class Planner:
                 self.summary.duplicates += 1
             else:
                 self.records.append(NewRecord(
-                    stream=ev.stream_of(event_id), kind=ev.SOURCE_ADDED, meta=self.meta,
+                    stream=ev.stream_of(event_id), kind=ev.SOURCE_ADDED, meta=meta,
                     data={"source": source},
                     key=f"source:{proposal_id}",
                 ))
@@ -189,7 +196,7 @@ class Planner:
             payload = {**event, "id": event_id, "sources": [source]}
             self.records.append(NewRecord(
                 stream=ev.stream_of(event_id), kind=ev.REPORTED, data=payload,
-                schema=current_schema(ev.REPORTED), meta=self.meta, key=f"event:{proposal_id}",
+                schema=current_schema(ev.REPORTED), meta=meta, key=f"event:{proposal_id}",
                 refs=tuple(c["company"] for c in event["companies"]),
             ))
             self.batch_events[event_id] = payload

@@ -125,6 +125,21 @@ def test_the_records_of_one_feed_are_one_batch(make_app: MakeApp) -> None:
     assert batches["en"] != batches["wire"]
 
 
+def test_each_derived_record_names_its_cause(make_app: MakeApp) -> None:
+    """A proposal follows from the item it was read in, an event from the proposal it was
+    accepted from (meta `causation`); a curator's own act follows from nothing recorded."""
+    app = make_app({"wire": CLUSTER["wire"]}, auto_accept=0.0)
+    FeedPipeline(app).poll()
+    rows = app.db.conn.execute("SELECT stream, kind, meta, key FROM records WHERE kind IN "
+                               "('feed.item_seen', 'proposal.made', 'event.reported')").fetchall()
+    [(_, _, item_meta, item_key)] = [r for r in rows if r[1] == "feed.item_seen"]
+    made = {stream: json.loads(meta) for stream, kind, meta, _ in rows if kind == "proposal.made"}
+    events = [json.loads(meta) for _, kind, meta, _ in rows if kind == "event.reported"]
+    assert made and all(meta["causation"] == item_key for meta in made.values())
+    assert events and all(meta["causation"] in made for meta in events)
+    assert "causation" not in json.loads(item_meta)
+
+
 def test_progress_is_reported_once_per_feed(make_app: MakeApp, tmp_path: Path) -> None:
     app = make_app({"en": FEEDS / "feed-en.xml", "missing": tmp_path / "nowhere.xml",
                     "bomb": FEEDS / "feed-xml-bomb.xml"})
