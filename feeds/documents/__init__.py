@@ -20,7 +20,7 @@ from pathlib import Path
 from feeds.documents.articles import html_article, markdown_article, text_article
 from feeds.documents.batches import RowCheck, csv_batch, json_batch
 from feeds.documents.errors import DocumentProblem, Problem, fail
-from feeds.documents.loose_dates import parse_loose_date
+from timeline.loose_dates import parse_loose_date
 from feeds.documents.markdown import read_markdown
 from feeds.documents.models import (
     Article, CompanyNote, CompanyRole, Document, EventBatch, EventRow, EventSource, HistoryRow,

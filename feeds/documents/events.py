@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from feeds.documents.loose_dates import parse_loose_date
+from timeline.loose_dates import parse_loose_date
 from feeds.documents.models import CompanyRole, EventRow, EventSource
 from feeds.documents.source import iso_utc
 from timeline import events as ev

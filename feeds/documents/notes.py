@@ -13,7 +13,7 @@ The rule that tells a note from an article, in order:
 `aliases` alone does not make a note: Obsidian gives aliases to every kind of page.
 
 Each History row becomes a `HistoryRow` whose date keeps the precision written
-(`feeds.documents.loose_dates`); a row whose date cannot be read is an error naming its
+(`timeline.loose_dates`); a row whose date cannot be read is an error naming its
 line, and the note is refused as a whole, as for every other document.
 """
 
@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 from feeds.documents.errors import DocumentProblem, Problem
-from feeds.documents.loose_dates import parse_loose_date
+from timeline.loose_dates import parse_loose_date
 from feeds.documents.markdown import MarkdownText, Table, inline_text
 from feeds.documents.models import CompanyNote, HistoryRow, NoteTable
 from feeds.documents.articles import URL

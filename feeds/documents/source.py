@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from feeds.documents.errors import DocumentProblem, fail
-from feeds.documents.loose_dates import parse_loose_date
+from timeline.loose_dates import parse_loose_date
 from feeds.sanitize import strip_controls
 from timeline.dates import PartialDate, parse_date
 from timeline.errors import InvalidField

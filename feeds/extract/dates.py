@@ -9,7 +9,7 @@ production in 2026") are marked as targets so that nobody mistakes them for a ha
 that has already taken place; dates that say when a rule applies ("from 1 January 2026",
 "2026年起") are marked as effective dates.
 
-Notes follow the vocabulary of `feeds.documents.loose_dates`: early, mid, late, H1, H2,
+Notes follow the vocabulary of `timeline.loose_dates`: early, mid, late, H1, H2,
 Q1..Q4.
 """
 

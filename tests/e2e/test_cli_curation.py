@@ -50,6 +50,21 @@ def test_the_database_path_can_come_from_the_config_or_the_environment(tmp_path,
     assert record_count(tmp_path / "env.db") == len(COMPANY_IDS)
 
 
+@pytest.mark.parametrize("written, date, precision, note", [
+    ("2015年底", "2015", "year", "late"),
+    ("late 2015", "2015", "year", "late"),
+    ("Sept 2011", "2011-09", "month", None),
+    ("2011年9月", "2011-09", "month", None),
+    ("2024+", "2024", "year", "onward"),
+])
+def test_a_date_as_people_write_it_keeps_its_precision_and_its_note(
+        cli: Cli, written: str, date: str, precision: str, note: str | None):
+    added = cli("add", "factory", "--company", "aesc", "--date", written, "--title", "Plant")
+    assert added.exit_code == 0, added.stderr
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert (event["date"], event["precision"], event["date_note"]) == (date, precision, note)
+
+
 def test_add_prints_the_new_event_id_as_its_last_word(cli: Cli):
     before = cli.records()
     result = cli(*ACQUISITION)

@@ -49,7 +49,8 @@ def init(ctx: Context) -> None:
 @click.option("--company", "companies", multiple=True, metavar="ID[:ROLE]",
               help="A company by id or alias, with its role (repeatable).")
 @click.option("--date", "date_", required=True, metavar="YYYY[-MM[-DD]]",
-              help="When it happened, to the precision known.")
+              help="When it happened, to the precision known; as people write it too "
+                   "(2015年底, late 2015, Sept 2011, 2024+), the qualifier kept as a note.")
 @click.option("--title", required=True, help="One line saying what happened.")
 @click.option("--source", "sources", multiple=True, metavar="URL", help="Where it was read (repeatable).")
 @click.option("--field", "fields", multiple=True, metavar="NAME=VALUE",

@@ -1,8 +1,9 @@
-"""Dates as people write them in notes and front matter, parsed without inventing precision.
+"""Dates as people write them, parsed without inventing precision.
 
-`timeline.dates.parse_date` takes only `YYYY[-MM[-DD]]`, which is right for the CLI and for
-structured files. Company notes and blog front matter are written for people: `2011年9月`,
-`2015年底`, `Sept 2011`, `mid-2017`, `2024+`. Each becomes a `PartialDate` at exactly the
+`timeline.dates.parse_date` takes only `YYYY[-MM[-DD]]`, which is right for structured
+files and for reading options (`--from`, `--as-of`). What a curator or a note says happened
+is written for people: `2011年9月`, `2015年底`, `Sept 2011`, `mid-2017`, `2024+` (in
+`timeline add --date`, company notes, front matter). Each becomes a `PartialDate` at exactly the
 precision given; what the text adds beyond it goes into `note`, from this vocabulary:
 
     early, mid, late        年初 / 年中 / 年底 / 年末, "early 2016", "end of 2015"
