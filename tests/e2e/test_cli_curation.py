@@ -63,6 +63,8 @@ def test_a_date_as_people_write_it_keeps_its_precision_and_its_note(
     assert added.exit_code == 0, added.stderr
     [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
     assert (event["date"], event["precision"], event["date_note"]) == (date, precision, note)
+    second_line = cli("show", "aesc").stdout.splitlines()[1]
+    assert second_line.startswith(f"{note or '':<10}  {event['id']}")
 
 
 def test_add_prints_the_new_event_id_as_its_last_word(cli: Cli):

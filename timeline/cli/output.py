@@ -103,7 +103,8 @@ def event_line(event: dict[str, Any]) -> str:
     line = "  ".join(parts)
     if figures:
         line += f"  [{'; '.join(figures)}]"
-    line += f"\n{'':<10}  {event['id']:<17}  {companies}"
+    # The date's note (late, H2, about, onward ...) under the date it qualifies.
+    line += f"\n{event.get('date_note') or '':<10}  {event['id']:<17}  {companies}"
     if flags:
         line += f"  ({', '.join(flags)})"
     return line
