@@ -12,6 +12,7 @@ import calendar
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from feeds.drafts import draft_from
 from feeds.types import Candidate, CompanyMention, FeedItem
 from timeline import events as ev
 from timeline.bootstrap import App
-from timeline.companies import REGISTERED, CompanySpec, company_name
+from timeline.companies import CompanySpec, company_name
 from timeline.dates import PartialDate
 from timeline.errors import DocumentError, InputError, validation_message
 from timeline.intake import Draft, IntakeSummary, ItemSeen, validate_draft
@@ -106,6 +107,17 @@ def _history_sentences(subject: str, when: PartialDate, text: str, zh: bool) -> 
     return [f"{written}, {subject}: {text}", f"{written}, {subject} {text[:1].lower()}{text[1:]}"]
 
 
+@dataclass(frozen=True)
+class _NoteCompany:
+    """The company a note is about, as its import will leave it."""
+
+    id: str
+    first: list[NewRecord]   # what registers it or gives it its new aliases
+    name: str
+    aliases: list[str]       # its aliases if the note registers it, else the new ones
+    registered: bool         # whether the note registers it
+
+
 class Importer:
     def __init__(self, app: App, extractor: Callable[[Sequence[Mapping[str, Any]]], Extractor]
                  ) -> None:
@@ -182,9 +194,9 @@ class Importer:
                 raise DocumentError(f"{note.path}: alias {alias!r} already belongs to {owner!r}; "
                                     "nothing of the file was imported")
 
-    def _note_names(self, note: CompanyNote) -> tuple[str, list[NewRecord], dict[str, Any]]:
-        """The note's company; what registers it or gives it the note's new aliases, to go
-        first in the note's batch; and those names, for extraction to know them already."""
+    def _planned_company(self, note: CompanyNote) -> _NoteCompany:
+        """The note's company, what registers it or gives it the note's new aliases (to go
+        first in the note's batch), and its names, for extraction to know them already."""
         self._check_aliases(note)
         company, spec = self._note_company(note)
         try:
@@ -194,27 +206,28 @@ class Importer:
             raise DocumentError(f"{note.path}: {exc.message}; nothing of the file was "
                                 "imported") from None
         if spec is not None:
-            return company, first, {"id": company, "name": spec.name, "aliases": spec.aliases}
+            return _NoteCompany(company, first, spec.name, list(spec.aliases), registered=True)
         added = [str(record.data["alias"]) for record in first]
-        return company, first, {"id": company, "name": company, "aliases": added}
+        return _NoteCompany(company, first, self.app.queries.registry().name(company), added,
+                            registered=False)
 
     def _note(self, note: CompanyNote) -> IntakeSummary:
-        company, first, names = self._note_names(note)
-        extract = self._extractor_factory([names])
+        company = self._planned_company(note)
+        extract = self._extractor_factory(
+            [{"id": company.id, "name": company.name, "aliases": company.aliases}])
         summary = IntakeSummary()
-        registering = bool(first) and first[0].kind == REGISTERED
-        added = [] if registering else names["aliases"]
-        if added:  # they change what every later article is read as: say so
-            summary.errors.append(f"{note.path}: {company} is now also known as "
-                                  f"{', '.join(map(repr, added))}")
+        # New aliases change what every later article is read as: say so.
+        if company.aliases and not company.registered:
+            summary.errors.append(f"{note.path}: {company.id} is now also known as "
+                                  f"{', '.join(map(repr, company.aliases))}")
         # The name the note calls the company by, when the registry knows it by that name.
         found = self.app.queries.find_company(note.name)
-        registry = self.app.queries.registry()
-        named = registering or (found is not None and registry.survivor(found) == company)
-        subject = note.name if named else registry.name(company)
+        named = company.registered or (found is not None
+                                       and self.app.queries.survivor(found) == company.id)
+        subject = note.name if named else company.name
         items, drafts = [], []
         for row in note.history:
-            key = f"note:{company}:{row.date}:{_digest(_normalised(row.text))}"
+            key = f"note:{company.id}:{row.date}:{_digest(_normalised(row.text))}"
             zh = bool(_CJK.search(row.text))
             draft = None
             for sentence in _history_sentences(subject, row.date, row.text, zh):
@@ -222,7 +235,7 @@ class Importer:
                 # sentence for a lead repeating its headline and read a weak cue nowhere.
                 item = FeedItem(feed=f"import:{note.path.name}", title=subject, text=sentence,
                                 language="zh" if zh else note.language)
-                draft = self._history_draft(extract, company, row.text, str(row.date),
+                draft = self._history_draft(extract, company.id, row.text, str(row.date),
                                             row.date.note, item, key)
                 if draft is not None:
                     break
@@ -235,8 +248,8 @@ class Importer:
             drafts.append(draft)
         # One batch: the company, its new names and its history, all of it or none.
         result = self.app.timeline.intake(items, drafts, self.app.settings.review.auto_accept,
-                                          first=first)
-        if first:
+                                          first=company.first)
+        if company.first:
             self._extractor = None  # later files are read with the names it gave
         result.errors[:0] = summary.errors
         return result

@@ -20,7 +20,6 @@ from pathlib import Path
 from feeds.documents.articles import html_article, markdown_article, text_article
 from feeds.documents.batches import RowCheck, csv_batch, json_batch
 from feeds.documents.errors import DocumentProblem, Problem, fail
-from timeline.loose_dates import parse_loose_date
 from feeds.documents.markdown import read_markdown
 from feeds.documents.models import (
     Article, CompanyNote, CompanyRole, Document, EventBatch, EventRow, EventSource, HistoryRow,
@@ -28,6 +27,7 @@ from feeds.documents.models import (
 )
 from feeds.documents.notes import company_note, is_company_note
 from feeds.documents.source import MAX_DOCUMENT_BYTES, read_text, split_front_matter
+from timeline.loose_dates import parse_loose_date
 
 __all__ = [
     "Article", "CompanyNote", "CompanyRole", "Document", "DocumentProblem", "EventBatch",

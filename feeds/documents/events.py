@@ -21,7 +21,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from timeline.loose_dates import parse_loose_date
 from feeds.documents.models import CompanyRole, EventRow, EventSource
 from feeds.documents.source import iso_utc
 from timeline import events as ev
@@ -29,6 +28,7 @@ from timeline.commands import clean_text
 from timeline.companies import country_code
 from timeline.dates import PartialDate, parse_date, parse_datetime
 from timeline.errors import InvalidField, validation_message
+from timeline.loose_dates import parse_loose_date
 from timeline.quantities import Amount, parse_capacity, parse_money
 from timeline.texts import list_items
 

@@ -23,13 +23,13 @@ import re
 from pathlib import Path
 
 from feeds.documents.errors import DocumentProblem, Problem
-from timeline.loose_dates import parse_loose_date
 from feeds.documents.markdown import MarkdownText, Table, inline_text
 from feeds.documents.models import CompanyNote, HistoryRow, NoteTable
 from feeds.documents.articles import URL
 from feeds.documents.source import FrontMatter
 from feeds.documents.textutil import clean_tags, detect_language, normalise_language, squash, unique
 from timeline.errors import InvalidField
+from timeline.loose_dates import parse_loose_date
 
 NOTE_TYPES = frozenset({"company", "organisation", "organization", "org", "公司", "企业"})
 DATE_HEADERS = frozenset({"year", "date", "when", "period", "time", "年份", "年", "日期",

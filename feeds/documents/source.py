@@ -19,10 +19,10 @@ from typing import Any
 import yaml
 
 from feeds.documents.errors import DocumentProblem, fail
-from timeline.loose_dates import parse_loose_date
 from feeds.sanitize import strip_controls
 from timeline.dates import PartialDate, parse_date
 from timeline.errors import InvalidField
+from timeline.loose_dates import parse_loose_date
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
