@@ -45,15 +45,6 @@ def dates_close(a: str, b: str) -> bool:
     return gap <= WINDOW
 
 
-def _figures(event: dict[str, Any]) -> list[float]:
-    fields = event.get("fields", {})
-    found = [float(v) for v in (event.get("capacity_gwh"), fields.get("capacity_gwh"),
-                                fields.get("volume_gwh")) if v]
-    found += [float(a["value"]) for a in event.get("amounts", [])]
-    found += [float(v["value"]) for v in fields.values() if isinstance(v, dict) and "value" in v]
-    return found
-
-
 # How far apart two figures of one happening can be, as the larger over the smaller.
 CONFLICT_RATIO = 1.5
 
@@ -87,6 +78,10 @@ def figures_conflict(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return True
     money_a, money_b = _money(a), _money(b)
     return any(not _near(money_a[c], money_b[c]) for c in money_a.keys() & money_b.keys())
+
+
+def _figures(event: dict[str, Any]) -> list[float]:
+    return [*_capacities(event), *(value for sums in _money(event).values() for value in sums)]
 
 
 def figure_distance(a: dict[str, Any], b: dict[str, Any]) -> float:

@@ -535,7 +535,8 @@ class Curation(Timeline):
         if etype.name != event["type"]:  # what the draft read for the other type goes
             own = etype.fields.model_fields
             event["fields"] = {k: v for k, v in event.get("fields", {}).items() if k in own}
-        retyped, event["type"] = event["type"] != etype.name, etype.name
+        retyped = event["type"] != etype.name
+        event["type"] = etype.name
         if companies:
             event["companies"] = self.resolve_companies(etype, companies)
         ev.check_parties(etype, event["companies"])
