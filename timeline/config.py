@@ -64,6 +64,12 @@ _FILE_ENDINGS = frozenset({"xml", "rss", "atom", "rdf", "json", "txt", "html", "
                            "feed", "csv"})
 
 
+def _starts_with_host(address: str) -> bool:
+    """`www.example.org/feed` and `example.org`, not `feeds/news.xml` nor `news.rss`."""
+    first = address.split("/")[0]
+    return bool(_HOST_FIRST.match(address)) and first.rsplit(".", 1)[1].lower() not in _FILE_ENDINGS
+
+
 class FeedSettings(Section):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = Field(
         description="A short unique name, used by `timeline feeds poll NAME`.")
@@ -85,7 +91,7 @@ class FeedSettings(Section):
                 raise ValueError(f"{value!r} is neither an http(s) URL nor a local file path")
         elif not text:
             raise ValueError("must not be empty")
-        elif _HOST_FIRST.match(text) and text.split("/")[0].rsplit(".", 1)[1].lower() not in _FILE_ENDINGS:
+        elif _starts_with_host(text):
             raise ValueError(f"{value!r} reads as a web address without its scheme (it would be "
                              f"taken for a file); write https://{text}")
         return text

@@ -53,7 +53,6 @@ def one_line(field: str, value: str) -> str:
 # ';', or by '；' or a line break in a file typed by hand. An item that holds one of them, or
 # a backslash, has it written after a backslash, so that the export of a source URL with a
 # ';' in it imports back as one URL.
-_LIST_SEPARATORS = ";；\n"
 _LIST_ITEM = re.compile(r"\\([\\;；\n])|([;；\n])")
 _LIST_ESCAPE = re.compile(r"([\\;；\n])")
 
