@@ -5,11 +5,12 @@ with five sources. A draft joins an existing event when the type is the same, th
 companies of one report include those of the other, the dates fall within one window and
 the figures do not contradict each other; among several such events, the one whose
 figures (capacity, amounts) agree best wins. Reports round and restate figures (€7.34bn,
-€7.3bn, "up to 100 GWh", 120 GWh once expanded): each source keeps its own. But figures
-that are not even within half of each other are two happenings: CATL's 100 GWh plant for
-€7.3bn is not its 8 GWh plant for €1.2bn, whether or not an article names the place.
-Places that differ split too: CATL's plant in Arnstadt is not its plant in Debrecen, even
-when one article mentions both in the same month.
+€7.3bn, "up to 100 GWh", 120 GWh once expanded) and name other sums of the same plant
+(the state aid it gets): each source keeps its own. Places that differ split: CATL's plant
+in Arnstadt is not its plant in Debrecen, even when one article mentions both in the same
+month. And where a report names no city, a capacity a third or less of the other's does:
+CATL's 8 GWh plant is not its 100 GWh one (a first phase of 40 GWh, named in the same
+city, still is).
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def dates_close(a: str, b: str) -> bool:
     return gap <= WINDOW
 
 
-# How far apart two figures of one happening can be, as the larger over the smaller.
-CONFLICT_RATIO = 1.5
+# How far apart the capacities of one happening can be, as the larger over the smaller: a
+# plant's first phase against its whole, a figure restated after an expansion.
+CONFLICT_RATIO = 3.0
 
 
 def _capacities(event: dict[str, Any]) -> list[float]:
@@ -56,8 +58,7 @@ def _capacities(event: dict[str, Any]) -> list[float]:
 
 
 def _money(event: dict[str, Any]) -> dict[str, list[float]]:
-    """Every sum the event names, by currency (sums in two currencies are not compared:
-    no exchange rate is at hand)."""
+    """Every sum the event names, by currency."""
     sums: dict[str, list[float]] = {}
     typed = [v for v in event.get("fields", {}).values() if isinstance(v, dict) and "currency" in v]
     for amount in [*event.get("amounts", []), *typed]:
@@ -66,18 +67,15 @@ def _money(event: dict[str, Any]) -> dict[str, list[float]]:
     return sums
 
 
-def _near(mine: list[float], theirs: list[float]) -> bool:
-    return any(max(x, y) <= CONFLICT_RATIO * min(x, y) for x in mine for y in theirs)
-
-
 def figures_conflict(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether both reports give a capacity, or a sum in one currency, and none of theirs
-    is within `CONFLICT_RATIO` of the other's: then they report two happenings."""
-    capacity_a, capacity_b = _capacities(a), _capacities(b)
-    if capacity_a and capacity_b and not _near(capacity_a, capacity_b):
-        return True
-    money_a, money_b = _money(a), _money(b)
-    return any(not _near(money_a[c], money_b[c]) for c in money_a.keys() & money_b.keys())
+    """Whether two reports that do not both name the city give capacities too far apart
+    (`CONFLICT_RATIO`) to be one plant or one deal. Sums never decide: one plant has an
+    investment, a loan and state aid, and no exchange rate is at hand."""
+    if _place(a, "city") and _place(b, "city"):
+        return False  # the same city (`places_agree` has split the others): the same plant
+    mine, theirs = _capacities(a), _capacities(b)
+    return bool(mine and theirs) and not any(
+        max(x, y) <= CONFLICT_RATIO * min(x, y) for x in mine for y in theirs)
 
 
 def _figures(event: dict[str, Any]) -> list[float]:

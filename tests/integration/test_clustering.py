@@ -101,6 +101,17 @@ def test_two_plants_whose_figures_are_far_apart_are_two_events_though_one_names_
     assert plants == [(8.0, "2022-08-30"), (100.0, "2022-08-12")]
 
 
+@pytest.mark.parametrize("figures", [
+    ({"capacity_gwh": 40.0}, {"capacity_gwh": 100.0}),    # its first phase, then the whole
+    ({"amounts": [{"value": 8e8, "currency": "EUR"}]}, {"amounts": [{"value": 7.3e9, "currency": "EUR"}]}),
+])
+def test_one_plant_named_in_its_city_is_one_event_whatever_figures_its_reports_give(
+        figures: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    city = {"location": {"country": "HU", "city": "Debrecen"}}
+    first, second = (_event(**city, **given) for given in figures)
+    assert best_match(second, [first]) is not None
+
+
 def test_a_report_accepted_from_the_queue_joins_the_event_a_curator_added(make_app: MakeApp) -> None:
     app = make_app({"news": FEEDS / "feed-en.xml"}, auto_accept=0.99)
     event_id = app.timeline.add_event(EventInput(
@@ -166,12 +177,14 @@ def test_places_that_differ_split_and_missing_places_do_not(
                     {"company": "mercedes", "role": "partner"}]}, True),  # one names more
     ({"retracted": True}, False),
     ({"capacity_gwh": 120.0}, True),                     # figures differ: still the same
-    ({"capacity_gwh": 8.0}, False),                      # not within half: another plant
-    ({"amounts": [{"value": 1.2e9, "currency": "EUR"}]}, False),
-    ({"amounts": [{"value": 7.3e9, "currency": "EUR"}]}, True),
-    ({"amounts": [{"value": 1.2e9, "currency": "USD"}]}, True),  # no rate to compare by
+    ({"capacity_gwh": 40.0}, True),                      # a first phase of the plant
+    ({"capacity_gwh": 8.0}, False),                      # a third or less: another plant
+    ({"capacity_gwh": 8.0, "location": {"city": "Debrecen"}}, False),  # one names no city
+    ({"amounts": [{"value": 8e8, "currency": "EUR"}]}, True),  # the state aid it gets
+    ({"amounts": [{"value": 1.2e9, "currency": "USD"}]}, True),
 ])
 def test_what_makes_two_reports_one_happening(change: dict[str, Any], same: bool) -> None:
+    """A report of CATL's 100 GWh plant, €7.34bn, that names no place, against another."""
     known = _event(**{"capacity_gwh": 100.0, **change})
     draft = _event(capacity_gwh=100.0, amounts=[{"value": 7.34e9, "currency": "EUR"}])
     assert (best_match(draft, [known]) is not None) is same
