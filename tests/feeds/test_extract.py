@@ -315,6 +315,9 @@ def test_a_headline_is_the_bodys_first_line_only_when_it_ends_there(
     ("CATL inaugurated its battery factory in Debrecen on Monday.", "completed"),
     ("CATL will open a battery factory in Hungary in 2026.", "announced"),
     ("CATL plans to open a 4 GWh plant in Hungary.", "announced"),
+    ("Panasonic has not yet opened its 30 GWh battery plant in Kansas.", "announced"),
+    ("Britishvolt never opened its 38 GWh battery factory in Blyth.", "announced"),
+    ("CATL hasn't opened its 4 GWh plant in Hungary.", "announced"),
 ])
 def test_a_plant_opened_is_running(index: AliasIndex, sentence: str, status: str) -> None:
     assert only(run(index, sentence), "factory").status == status
