@@ -58,14 +58,18 @@ def _plain(value: Any) -> Any:
     return None if value in (None, "", [], {}) else value
 
 
-def _one_capacity(event: dict[str, Any]) -> dict[str, Any]:
-    """`event` with its capacity in one place: `timeline add` keeps a factory's in its
-    typed fields, a row gives it in its own column, and both mean the one figure."""
+def _compared(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` with each figure in one place, as a row and the log may keep it elsewhere:
+    `timeline add` keeps a factory's capacity in its typed fields and a row in its own
+    column; extraction lists a typed sum (an investment) among the amounts too, and a row
+    in its field alone."""
     fields = dict(event.get("fields") or {})
     capacity = fields.pop("capacity_gwh", None)
     if capacity is None:
         capacity = event.get("capacity_gwh")
-    return {**event, "fields": fields, "capacity_gwh": capacity}
+    typed = [value for value in fields.values() if isinstance(value, dict) and "currency" in value]
+    amounts = [amount for amount in event.get("amounts") or [] if amount not in typed]
+    return {**event, "fields": fields, "capacity_gwh": capacity, "amounts": amounts}
 
 
 def _row_identity(data: dict[str, Any]) -> str:
@@ -325,7 +329,7 @@ class Importer:
         state["companies"] = [{**c, "company": self.app.timeline.company_id(c["company"])}
                               for c in state.get("companies", [])]
         urls = {s.get("url") for s in state.get("sources", [])}
-        payload, state = _one_capacity(payload), _one_capacity(state)
+        payload, state = _compared(payload), _compared(state)
         return (any(_plain(payload.get(key)) != _plain(state.get(key)) for key in _COMPARED)
                 or retracted != bool(state.get("retracted"))
                 or not {s.get("url") for s in payload.get("sources", [])} <= urls)

@@ -556,6 +556,25 @@ def test_an_unchanged_export_imports_back_without_a_warning(curator: Cli, tmp_pa
     assert (again["duplicates"], file["errors"]) == (2, [])  # type: ignore[index]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_unchanged_export_of_an_extracted_event_imports_back_without_a_warning(
+        curator: Cli, tmp_path: Path, fmt: str) -> None:
+    article = tmp_path / "news.md"
+    article.write_text("---\ntitle: CATL to build 100 GWh plant\ndate: 2022-08-12\n"
+                       "url: https://n.example/a\n---\nCATL said on Friday it will invest €7.3 billion "
+                       "in a 100 GWh battery factory in Debrecen, Hungary.\n", encoding="utf-8")
+    code, summary, stderr = import_json(curator, str(article))
+    assert (code, summary["accepted"]) == (0, 1), stderr
+    [event] = json.loads(curator("events", "--format", "json").stdout)
+    assert event["investment"]["value"] == 7.3e9 and event["amounts"]
+    export = tmp_path / f"export.{fmt}"
+    export.write_text(curator("events", "--format", fmt).stdout, encoding="utf-8")
+    code, again, stderr = import_json(curator, str(export))
+    assert code == 0, stderr
+    [file] = again["files"]  # type: ignore[misc]
+    assert (again["duplicates"], file["errors"]) == (1, [])  # type: ignore[index]
+
+
 def test_a_title_guarded_against_spreadsheets_imports_back_as_it_was(
         curator: Cli, tmp_path: Path) -> None:
     title = "-80% stake bought"
