@@ -65,6 +65,8 @@ def test_a_date_as_people_write_it_keeps_its_precision_and_its_note(
     assert (event["date"], event["precision"], event["date_note"]) == (date, precision, note)
     second_line = cli("show", "aesc").stdout.splitlines()[1]
     assert second_line.startswith(f"{note or '':<10}  {event['id']}")
+    [row] = csv.DictReader(io.StringIO(cli("show", "aesc", "--format", "csv").stdout))
+    assert (row["date"], row["date_note"]) == (date, note or "")
 
 
 def test_add_prints_the_new_event_id_as_its_last_word(cli: Cli):

@@ -527,6 +527,16 @@ def test_a_semicolon_inside_a_csv_list_item_survives_the_round_trip(
     assert other("events", "--format", "csv").stdout == exported
 
 
+def test_a_dates_note_survives_a_csv_round_trip(curator: Cli, tmp_path: Path) -> None:
+    assert curator("add", "founding", "--company", "northvolt", "--date", "late 2015",
+                   "--title", "Founded").exit_code == 0
+    exported = curator("events", "--format", "csv").stdout
+    other = imported_elsewhere(tmp_path, exported)
+    [event] = json.loads(other("events", "--format", "json").stdout)
+    assert (event["date"], event["date_note"]) == ("2015", "late")
+    assert other("events", "--format", "csv").stdout == exported
+
+
 def test_an_export_naming_a_merged_company_imports_back_as_the_same_event(
         curator: Cli, tmp_path: Path) -> None:
     assert curator("add", "acquisition", "--company", "envision:acquirer", "--company",

@@ -63,9 +63,9 @@ def head_hash(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return text
 
 
-EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "status", "title", "summary", "companies",
-                     "amounts", "capacity_gwh", "country", "region", "city", "fields", "tags",
-                     "sources", "retracted", "uncertain"]
+EVENT_CSV_COLUMNS = ["id", "type", "date", "precision", "date_note", "status", "title", "summary",
+                     "companies", "amounts", "capacity_gwh", "country", "region", "city", "fields",
+                     "tags", "sources", "retracted", "uncertain"]
 
 
 def format_option(choices: tuple[str, ...] = FORMATS) -> Callable[[Any], Any]:
@@ -131,7 +131,8 @@ def events_csv(events: Iterable[dict[str, Any]]) -> str:
     for event in events:
         writer.writerow({column: _inert(value) for column, value in {
             "id": event["id"], "type": event["type"], "date": event["date"],
-            "precision": event["precision"], "status": event["status"], "title": event["title"],
+            "precision": event["precision"], "date_note": event.get("date_note") or "",
+            "status": event["status"], "title": event["title"],
             "summary": event.get("summary") or "",
             "companies": list_cell(f"{c['id']}:{c['role']}{_merged(c, ' (', ')')}"
                                    for c in event["companies"]),
