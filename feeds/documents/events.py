@@ -244,26 +244,34 @@ def _company(etype: ev.EventType, item: Any) -> CompanyRole | None:
 
 
 # The note an export adds after a company that has since absorbed the one the event named
-# (`aesc:target (envision)`): the history it keeps is the log's, and the row is the company.
-_MERGED_NOTE = re.compile(r"\s*[(（][^()（）:]*[)）]$")
+# (`envision:target (aesc)`): the row names the company the event named, as JSON's
+# `reported_as` does. In the timeline it came from, that is the survivor again; in another,
+# where nothing was merged, the event keeps its meaning (Envision bought AESC, not itself).
+_MERGED_NOTE = re.compile(r"^(?P<row>.*?)\s*[(（](?P<named>[^()（）:]+)[)）]$")
 
 
 def _company_text(etype: ev.EventType, item: str) -> CompanyRole:
     """`aesc:target`; `aesc` alone takes the type's first role (as `timeline add` does)."""
-    text = _MERGED_NOTE.sub("", item.strip().replace("：", ":"))
+    text = item.strip().replace("：", ":")
+    named = None
+    if note := _MERGED_NOTE.match(text):
+        text, named = note["row"], note["named"].strip()
     company, _, role = text.rpartition(":") if ":" in text else (text, "", "")
-    return _role(etype, company.strip(), role.strip(), None)
+    return _role(etype, named or company.strip(), role.strip(), None)
 
 
 def _company_object(etype: ev.EventType, item: dict[str, Any]) -> CompanyRole:
-    """`{"id": "aesc", "name": "Envision AESC", "role": "target"}` (or `company` for `id`)."""
-    company = item.get("id") or item.get("company")
+    """`{"id": "aesc", "name": "Envision AESC", "role": "target"}` (or `company` for `id`);
+    `reported_as`, the company the event named before it was merged, comes first."""
+    company = item.get("reported_as") or item.get("id") or item.get("company")
     role = item.get("role") or ""
     name = item.get("name")
     if not isinstance(company, str) or not company.strip():
         raise InvalidField("companies", f"{item!r} has no company id ('id' or 'company')")
     if not isinstance(role, str) or not isinstance(name, (str, type(None))):
         raise InvalidField("companies", f"{item!r}: role and name must be text")
+    if company != (item.get("id") or item.get("company")):
+        name = None  # the survivor's name, not the named company's
     return _role(etype, company.strip(), role.strip(), name)
 
 

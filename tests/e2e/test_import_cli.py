@@ -67,10 +67,10 @@ def curator(cli: Cli) -> Cli:
     return cli
 
 
-def imported_elsewhere(tmp_path: Path, exported: str) -> Cli:
-    """Another timeline, with the same companies, into which `exported` (a CSV export) was
-    imported."""
-    sheet = tmp_path / "export.csv"
+def imported_elsewhere(tmp_path: Path, exported: str, fmt: str = "csv") -> Cli:
+    """Another timeline, with the same companies, into which `exported` (an export in
+    `fmt`) was imported."""
+    sheet = tmp_path / f"export.{fmt}"
     sheet.write_text(exported, encoding="utf-8")
     other = tmp_path / "other"
     other.mkdir()
@@ -525,6 +525,20 @@ def test_a_semicolon_inside_a_csv_list_item_survives_the_round_trip(
     assert event["product"] == "LFP; NMC cells"
     assert event["tags"] == ["deal;china", "长约；五年"]
     assert other("events", "--format", "csv").stdout == exported
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_export_naming_a_merged_company_keeps_its_meaning_in_another_timeline(
+        curator: Cli, tmp_path: Path, fmt: str) -> None:
+    assert curator("add", "acquisition", "--company", "envision:acquirer", "--company", "aesc:target",
+                   "--company", "nissan:seller", "--date", "2018-08", "--title", "Envision buys AESC").exit_code == 0
+    assert curator("companies", "merge", "aesc", "envision", "--reason", "one group").exit_code == 0
+    exported = curator("events", "--format", fmt).stdout
+    assert fmt == "json" or "envision:target (aesc)" in exported
+    elsewhere = imported_elsewhere(tmp_path, exported, fmt)
+    [event] = json.loads(elsewhere("show", "aesc", "--format", "json").stdout)
+    assert {c["id"]: c["role"] for c in event["companies"]} == {
+        "envision": "acquirer", "aesc": "target", "nissan": "seller"}
 
 
 def test_a_dates_note_survives_a_csv_round_trip(curator: Cli, tmp_path: Path) -> None:
