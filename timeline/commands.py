@@ -28,7 +28,7 @@ from timeline.errors import (
     UnknownEvent,
 )
 from timeline.intake import Draft, IntakeSummary, ItemSeen, Planner, figures_of, validate_draft
-from timeline.loose_dates import parse_loose_date
+from timeline.loose_dates import parse_happening_date
 from timeline.projections import ProjectionRunner
 from timeline.queries import LiveQueries
 from timeline.review import ReviewQueries
@@ -275,7 +275,7 @@ class Timeline:
         """Validate a draft completely and return the `event.reported` payload."""
         etype = ev.event_type(draft.type)
         title = clean_text("title", draft.title)
-        when = parse_loose_date(draft.date)
+        when = parse_happening_date(draft.date)
         payload: dict[str, Any] = {
             "id": draft.event_id or new_event_id(), "type": etype.name, "date": str(when),
             "date_note": when.note, "title": title,
@@ -470,7 +470,7 @@ def _common_field(etype: ev.EventType, name: str, value: str) -> dict[str, Any]:
             raise InvalidField("status", f"{value!r} is not one of {', '.join(ev.STATUSES)}")
         return {"status": status}
     if name == "date":
-        when = parse_loose_date(value, "date")
+        when = parse_happening_date(value, "date")
         return {"date": str(when), "date_note": when.note}
     if name == "tags":
         return {"tags": [t.strip() for t in value.split(",") if t.strip()]}

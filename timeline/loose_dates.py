@@ -109,6 +109,21 @@ def parse_loose_date(text: str, field: str = "date") -> PartialDate:
         raise InvalidField(field, exc.problem) from None
 
 
+# The notes of a date that covers more than its year: a decade, a span of years.
+_SPANNING = re.compile(r"(?:^|, )(?:\d{3}0s|to \d{4})(?:,|$)")
+
+
+def parse_happening_date(text: str, field: str = "date") -> PartialDate:
+    """A date as a person wrote it, of something that happened once (`timeline add`,
+    `correct`): a decade or a span of years is refused. Stored as its first year, it would
+    read as a certain year in a replay as of the years after it."""
+    when = parse_loose_date(text, field)
+    if when.note and _SPANNING.search(when.note):
+        raise InvalidField(field, f"{text!r} spans years; date the event to the year, month or "
+                                  "day it happened (2015, 2015-09, late 2015)")
+    return when
+
+
 def _parse(raw: str) -> PartialDate:
     about = bool(_ABOUT_PREFIX.match(raw) or _ABOUT_SUFFIX.search(raw))
     core = _ABOUT_SUFFIX.sub("", _ABOUT_PREFIX.sub("", raw))

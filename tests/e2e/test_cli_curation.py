@@ -50,6 +50,14 @@ def test_the_database_path_can_come_from_the_config_or_the_environment(tmp_path,
     assert record_count(tmp_path / "env.db") == len(COMPANY_IDS)
 
 
+@pytest.mark.parametrize("written", ["1990s", "2018-2020", "2010年代", "2012-13"])
+def test_a_date_spanning_years_is_refused(cli: Cli, written: str):
+    length = cli.records()
+    refused = cli("add", "factory", "--company", "aesc", "--date", written, "--title", "Plant")
+    assert refused.exit_code == 2 and "error: date:" in refused.stderr
+    assert cli.records() == length
+
+
 @pytest.mark.parametrize("written, date, precision, note", [
     ("2015年底", "2015", "year", "late"),
     ("late 2015", "2015", "year", "late"),
