@@ -57,17 +57,22 @@ class StorageSettings(Section):
     path: str = Field("var/timeline.db", description="The SQLite file holding the log and its projections.")
 
 
-# A feed address without a scheme is a file; one that starts with a host name
-# (www.example.org/feed) was meant for the web. File names end as files do.
-_HOST_FIRST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(/|$)")
+# A feed address without a scheme is a file; one that starts with a host name, an IP
+# address or a port (www.example.org/feed, 127.0.0.1:8000/feed) and names no file there
+# was meant for the web. File names end as files do.
+_HOST_FIRST = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
+                         r"|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])(?::\d+)?(?:/|$)")
 _FILE_ENDINGS = frozenset({"xml", "rss", "atom", "rdf", "json", "txt", "html", "htm", "md",
                            "feed", "csv"})
 
 
 def _starts_with_host(address: str) -> bool:
-    """`www.example.org/feed` and `example.org`, not `feeds/news.xml` nor `news.rss`."""
-    first = address.split("/")[0]
-    return bool(_HOST_FIRST.match(address)) and first.rsplit(".", 1)[1].lower() not in _FILE_ENDINGS
+    """`www.example.org/feed`, `example.org`, `127.0.0.1:8000/feed`; not `feeds/news.xml`
+    nor `news.rss`."""
+    if not _HOST_FIRST.match(address):
+        return False
+    host = address.split("/")[0]
+    return ":" in host or not host[0].isalpha() or host.rsplit(".", 1)[1].lower() not in _FILE_ENDINGS
 
 
 class FeedSettings(Section):
@@ -91,9 +96,6 @@ class FeedSettings(Section):
                 raise ValueError(f"{value!r} is neither an http(s) URL nor a local file path")
         elif not text:
             raise ValueError("must not be empty")
-        elif _starts_with_host(text):
-            raise ValueError(f"{value!r} reads as a web address without its scheme (it would be "
-                             f"taken for a file); write https://{text}")
         return text
 
     @field_validator("interval")
@@ -238,6 +240,18 @@ class Settings(Section):
         _refuse_repeats("feed names", [f.name for f in feeds])
         return feeds
 
+    @model_validator(mode="after")
+    def _files_are_files(self) -> Settings:
+        """A feed address without a scheme names a file; one that is none and starts as a
+        web address does (www.example.org/feed) was meant for the web: said now, not
+        as "file not found" at every poll."""
+        for index, feed in enumerate(self.feeds):
+            if ("://" not in feed.url and _starts_with_host(feed.url)
+                    and not self.resolve(feed.url).exists()):
+                raise ValueError(f"feeds.{index}.url: {feed.url!r} is no file here and reads as "
+                                 f"a web address without its scheme; write https://{feed.url}")
+        return self
+
     @field_validator("rules")
     @classmethod
     def _unique_rules(cls, rules: list[RuleSettings]) -> list[RuleSettings]:
@@ -277,7 +291,10 @@ def _refuse_shared_names(companies: list[CompanySpec]) -> None:
 
 
 def _where(error: Any) -> str:
-    return ".".join(str(part) for part in error["loc"]) or "config"
+    """Where in the file, then a colon (nothing for a rule of the whole file, whose message
+    names the keys itself)."""
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: " if where else ""
 
 
 def load_settings(path: str | Path | None) -> Settings:
@@ -297,7 +314,7 @@ def load_settings(path: str | Path | None) -> Settings:
         return Settings.model_validate({**raw, "base_dir": file.resolve().parent})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ConfigError(f"config: {file}: {_where(first)}: {validation_message(first)}") from None
+        raise ConfigError(f"config: {file}: {_where(first)}{validation_message(first)}") from None
 
 
 def smtp_password() -> str | None:

@@ -306,6 +306,7 @@ def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: 
     ('\n[[feeds]]\nname = "f"\nurl = "http://127.0.0.1:99999/x"\n', "feeds.0.url"),
     ('\n[[feeds]]\nname = "f"\nurl = "mailto:a@b.c"\n', "feeds.0.url"),
     ('\n[[feeds]]\nname = "f"\nurl = "www.example.org/feed"\n', "write https://www.example.org/feed"),
+    ('\n[[feeds]]\nname = "f"\nurl = "127.0.0.1:8000/feed"\n', "write https://127.0.0.1:8000/feed"),
     ('\n[fetch]\nuser_agent = "tl\\u00e9"\n', "fetch.user_agent"),
     ('\n[fetch]\nuser_agent = "a\\r\\nX-Injected: 1"\n', "fetch.user_agent"),
 ])
@@ -320,6 +321,15 @@ def test_a_broken_config_exits_2_naming_the_key(tmp_path, extra, key):
     assert "config:" in result.stderr and key in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.db").exists() or record_count(tmp_path / "x.db") == 0
+
+
+def test_a_feed_file_in_a_folder_named_like_a_host_is_a_file(tmp_path):
+    folder = tmp_path / "feeds.local"
+    folder.mkdir()
+    (folder / "en.xml").write_text("<rss/>", encoding="utf-8")
+    config = write_config(tmp_path, '\n[[feeds]]\nname = "local"\nurl = "feeds.local/en.xml"\n')
+    result = run_main(["--config", str(config), "init"])
+    assert result.exit_code == 0, result.stderr
 
 
 def test_init_appends_nothing_when_one_config_company_cannot_be_registered(tmp_path):
