@@ -107,7 +107,10 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     # supply before acquisition ("sells batteries to" is a supply, "sells its unit to" a sale)
     ("supply_deal", "supply", True,
      r"\b(?:sell|sells|selling|sold)\s+(?:[^\s.;]+\s+){0,3}?(?:batter(?:y|ies)|cells|packs|modules|cathodes?"
-     r"|anodes?|lithium)\b"),
+     r"|anodes?|lithium)\b"
+     # "sold its battery unit": the business, not its batteries
+     r"(?!\s+(?:units?|business(?:es)?|divisions?|arm|maker|subsidiary|operations|company|assets"
+     r"|joint\s+venture|venture|firm|stake|startup|start-up)\b)"),
     ("supply_deal", "buy", True,
      r"\b(?:buy|buys|buying|bought|purchas(?:e|es|ed|ing)|sourc(?:e|es|ed|ing)|order(?:s|ed)?)\s+(?:[^\s.;]+\s+){0,4}?"
      r"(?:batter(?:y|ies)|cells|packs|Megapacks?)\s+from\b"),

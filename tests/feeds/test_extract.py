@@ -279,6 +279,8 @@ def test_undated_happening_takes_the_publication_day(index: AliasIndex) -> None:
     ("Envision bought Nissan's battery unit AESC.", {"envision": "acquirer", "aesc": "target", "nissan": "seller"}),
     ("After buying AESC from Nissan, Envision announced new plants.",
      {"envision": "acquirer", "aesc": "target", "nissan": "seller"}),
+    ("In 2019, Nissan sold its battery unit AESC to Envision for $1 billion.",
+     {"nissan": "seller", "aesc": "target", "envision": "acquirer"}),
 ])
 def test_acquisition_roles_follow_sentence_structure(index: AliasIndex, sentence: str,
                                                      expected: dict[str, str]) -> None:
