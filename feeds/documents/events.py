@@ -391,6 +391,9 @@ def _source(item: Any, names: dict[str, str]) -> EventSource:
     if not isinstance(item, dict):
         raise InvalidField("sources", f"{item!r} is not a source; give a URL or an object with url")
     source = {k: v for k, v in item.items() if not _absent(v)}
+    if not source.get("url") and not source.get("quote"):
+        raise InvalidField("sources", f"{item!r} says nothing of where the event was read; give "
+                                      "its url or its quote")
     for key, name in names.items():
         if key in source:
             source[key] = _text({name: source[key]}, name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from feeds.types import FeedItem
 from timeline.dates import PartialDate
@@ -118,6 +118,13 @@ class EventSource(BaseModel):
     language: str | None = None
     confidence: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     figures: dict[str, Any] | None = None  # what the source said, as extraction read it
+
+    @field_validator("confidence", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number from 0 to 1, not true or false")
+        return value
 
 
 class EventRow(_Frozen):

@@ -402,6 +402,9 @@ def test_an_export_imported_again_is_known_and_an_edited_one_says_its_edits_were
 @pytest.mark.parametrize("source, message", [
     ({"url": "https://e.org/q", "bogus": 1}, "sources: a source has no 'bogus'"),
     ({"url": "https://e.org/q", "confidence": 7}, "sources.confidence: must be at most 1"),
+    ({"url": "https://e.org/q", "confidence": True}, "sources.confidence: must be a number"),
+    ({}, "sources: {} says nothing of where the event was read"),
+    ({"publisher": "wire"}, "give its url or its quote"),
 ])
 def test_a_source_with_keys_no_source_has_is_refused(curator: Cli, tmp_path: Path,
                                                      source: dict[str, object], message: str) -> None:
