@@ -8,6 +8,7 @@ Projections are caught up after every write.
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -394,14 +395,21 @@ def field_changes(etype: ev.EventType, given: Sequence[tuple[str, str]],
 TEXT_LIMITS = {"title": TITLE_LIMIT, "summary": SUMMARY_LIMIT}
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
 def clean_text(name: str, value: str) -> str:
-    """A title or summary as it is stored: on one line (newlines and tabs become spaces),
-    with no other control characters, within its length limit."""
-    text = " ".join(value.split())
-    if name == "title" and not text:
+    """A title or summary as it is stored, with no control characters, within its length
+    limit. A title is one line (line breaks and tabs become spaces); a summary keeps its
+    paragraphs, one blank line apart, each of them on one line."""
+    paragraphs = [value] if name == "title" else _PARAGRAPH_BREAK.split(value)
+    lines = [text for text in (" ".join(part.split()) for part in paragraphs) if text]
+    if name == "title" and not lines:
         raise InvalidField("title", "must not be empty")
-    if (control := unprintable(text)) is not None:
-        raise InvalidField(name, f"contains the control character {control!r}; remove it")
+    for line in lines:
+        if (control := unprintable(line)) is not None:
+            raise InvalidField(name, f"contains the control character {control!r}; remove it")
+    text = "\n\n".join(lines)
     if len(text) > TEXT_LIMITS[name]:
         raise InvalidField(name, f"is {len(text):,} characters long; at most {TEXT_LIMITS[name]:,}")
     return text

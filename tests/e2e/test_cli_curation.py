@@ -77,6 +77,17 @@ def test_a_date_as_people_write_it_keeps_its_precision_and_its_note(
     assert (row["date"], row["date_note"]) == (date, note or "")
 
 
+def test_a_summary_keeps_its_paragraphs_and_a_title_is_one_line(cli: Cli):
+    added = cli("add", "factory", "--company", "aesc", "--date", "2021", "--title", "Sunderland\nplant",
+                "--field", "summary=The plant opens\nin July.\n\n  It employs 900.  \n\n\n")
+    assert added.exit_code == 0, added.stderr
+    [event] = json.loads(cli("show", "aesc", "--format", "json").stdout)
+    assert event["title"] == "Sunderland plant"
+    assert event["summary"] == "The plant opens in July.\n\nIt employs 900."
+    [row] = csv.DictReader(io.StringIO(cli("show", "aesc", "--format", "csv").stdout))
+    assert row["summary"] == event["summary"]
+
+
 def test_add_prints_the_new_event_id_as_its_last_word(cli: Cli):
     before = cli.records()
     result = cli(*ACQUISITION)
