@@ -109,7 +109,7 @@ def _text(values: dict[str, Any], key: str) -> str | None:
 
 
 def _summary(values: dict[str, Any]) -> str | None:
-    """A summary, on one line and within its limit, as `add` takes it."""
+    """A summary, its paragraphs kept and within its limit, as `add` takes it."""
     text = _text(values, "summary")
     return clean_text("summary", text) if text else None
 
