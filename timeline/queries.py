@@ -14,8 +14,11 @@ from timeline.companies import follow_merges, lookup_key
 from timeline.errors import InvalidField, UnknownCompany
 from timeline.jsontext import loads
 from timeline.projections import EVENT_STATE_COLUMNS, EVENTS_WITH_RECORDS, event_state
-from timeline.replay import Query, Registry, select
+from timeline.replay import Query, Registry, select, view_if_selected
 from timeline.search import match_query
+
+# Events decoded at a time by a listing of all of them.
+PAGE = 500
 
 
 class LiveQueries:
@@ -90,17 +93,42 @@ class LiveQueries:
         )
         return select(states, registry, Query(**{**query.__dict__, "company": survivor}))
 
-    def events(self, query: Query) -> list[dict[str, Any]]:
-        sql = f"SELECT {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE 1 = 1"
+    def events(self, query: Query) -> Iterator[dict[str, Any]]:
+        """Every event the query selects, oldest first, one at a time: the database sorts
+        their rows (spilling to disk if it must) and filters their dates, and only the
+        events selected are decoded, a page at a time."""
+        if query.company:
+            yield from self.timeline(query.company, query)
+            return
+        sql = f"SELECT e.rowid FROM {EVENTS_WITH_RECORDS} WHERE 1 = 1"
         params: list[Any] = []
         if query.types:
             sql += f" AND e.type IN ({','.join('?' * len(query.types))})"
             params += list(query.types)
         if not query.include_retracted:
             sql += " AND e.retracted = 0"
-        if query.company:
-            return self.timeline(query.company, query)
-        return select(self._states(sql, params), self.registry(), query)
+        # A date's text sorts before every day of its period, and with a mark after it
+        # ('~' sorts after '-' and digits) after them: so the period starts on or before
+        # a day when its text does, and ends on or after it when the marked text does.
+        latest = min((d for d in (query.as_of, query.date_to) if d is not None), default=None)
+        if latest is not None:
+            sql += " AND e.date_sort <= ?"
+            params.append(latest.isoformat())
+        if query.date_from is not None:
+            sql += " AND e.date_sort || '~' >= ?"
+            params.append(query.date_from.isoformat())
+        sql += " ORDER BY e.date_sort, r.recorded_at, e.id"
+        registry = self.registry()
+        rows = self.conn.execute(sql, params)
+        while page := [row[0] for row in rows.fetchmany(PAGE)]:
+            marks = ",".join("?" * len(page))
+            states = {row[0]: event_state(row[1:]) for row in self.conn.execute(
+                f"SELECT e.rowid, {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} "
+                f"WHERE e.rowid IN ({marks})", page)}
+            for rowid in page:
+                view = view_if_selected(states[rowid], registry, query, None)
+                if view is not None:
+                    yield view
 
     def _states(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
         for row in self.conn.execute(sql, params):

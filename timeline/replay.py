@@ -92,15 +92,23 @@ def select(states: Iterable[dict[str, Any]], registry: Registry, query: Query) -
     chosen = []
     target = registry.survivor(query.company) if query.company else None
     for state in states:
-        view = _view_if_selected(state, registry, query, target)
+        view = view_if_selected(state, registry, query, target)
         if view is not None:
             chosen.append(view)
     chosen.sort(key=_sort_key)
     return chosen
 
 
-def _view_if_selected(state: dict[str, Any], registry: Registry, query: Query,
+def view_if_selected(state: dict[str, Any], registry: Registry, query: Query,
                       target: str | None) -> dict[str, Any] | None:
+    uncertain = _selected(state, registry, query, target)
+    return None if uncertain is None else render(state, registry, uncertain)
+
+
+def _selected(state: dict[str, Any], registry: Registry, query: Query,
+              target: str | None) -> bool | None:
+    """None when the query leaves the event out, else whether it is uncertain (its period
+    straddles the as-of date)."""
     if state["retracted"] and not query.include_retracted:
         return None
     if query.types and state["type"] not in query.types:
@@ -116,8 +124,11 @@ def _view_if_selected(state: dict[str, Any], registry: Registry, query: Query,
         return None
     if query.date_to is not None and when.start > query.date_to:
         return None
-    uncertain = query.as_of is not None and when.end > query.as_of
-    return render(state, registry, uncertain)
+    return query.as_of is not None and when.end > query.as_of
+
+
+# Event streams folded at a time by the second pass of a replay of every event.
+PAGE = 500
 
 
 def _sort_key(view: dict[str, Any]) -> tuple[str, str, str]:
@@ -224,13 +235,31 @@ class Replayer:
         registry = self.registry(mentioned | group, until)
         return select(states.values(), registry, Query(**{**query.__dict__, "company": survivor}))
 
-    def all_events(self, query: Query, until: int) -> list[dict[str, Any]]:
-        """Every event, folded one stream at a time so memory holds only what is selected."""
+    def all_events(self, query: Query, until: int) -> Iterator[dict[str, Any]]:
+        """Every event the query selects, oldest first, one at a time.
+
+        Two passes, so that memory holds the order and not the events: the first folds
+        every event's stream and keeps, of those selected, only where each goes; the
+        second folds them again, a page of streams at a time, in that order."""
         registry = Registry()
         for stream in self.store.streams_with_prefix(COMPANY_STREAM_PREFIX, until):
             for record in stream:
                 registry.apply(upcast(record))
-        return select(_fold_streams(self.store, until), registry, query)
+        order = sorted(((state["date"], state["reported_at"], state["id"])
+                        for state in _fold_streams(self.store, until)
+                        if _selected(state, registry, query, None) is not None))
+        for first in range(0, len(order), PAGE):
+            page = order[first:first + PAGE]
+            states: dict[str, dict[str, Any]] = {}
+            for record in self.store.read_streams((EVENT_STREAM_PREFIX + key[2] for key in page),
+                                                  until):
+                state = fold_event(states.get(record.stream), upcast(record))
+                if state is not None:
+                    states[record.stream] = state
+            for key in page:
+                view = view_if_selected(states[EVENT_STREAM_PREFIX + key[2]], registry, query, None)
+                assert view is not None  # the same fold as the first pass
+                yield view
 
 
 def _fold_streams(store: RecordStore, until: int) -> Iterator[dict[str, Any]]:

@@ -45,7 +45,7 @@ def replay(app, as_of=None, known_at=None, company="aesc", include_retracted=Fal
     query = Query(as_of=as_of_bound(as_of) if as_of else None, include_retracted=include_retracted)
     until = app.replayer.bound(known_at)
     if company is None:
-        return app.replayer.all_events(query, until)
+        return list(app.replayer.all_events(query, until))
     return app.replayer.company(company, query, until)
 
 
@@ -137,9 +137,9 @@ def test_v1_payloads_are_read_through_the_upcaster_everywhere(app):
     head = app.store.head()
     views = {
         "projection": app.queries.timeline("nissan", Query()),
-        "events": app.queries.events(Query()),
+        "events": list(app.queries.events(Query())),
         "replay": app.replayer.company("aesc", Query(), head),
-        "replay-all": app.replayer.all_events(Query(as_of=date(2012, 10, 20)), head),
+        "replay-all": list(app.replayer.all_events(Query(as_of=date(2012, 10, 20)), head)),
         "log-view": LogView().apply_all(app.store.read()).select(Query()),
     }
     for where, events in views.items():
@@ -174,7 +174,7 @@ def test_a_replay_at_any_position_equals_a_full_replay_of_that_prefix(case):
             reference = LogView().apply_all(app.store.read(until=until))
             query = Query(as_of=as_of_bound(as_of) if as_of else None,
                           include_retracted=include_retracted)
-            assert app.replayer.all_events(query, until) == reference.select(query), until
+            assert list(app.replayer.all_events(query, until)) == reference.select(query), until
             for company in COMPANY_IDS:
                 expected = reference.select(Query(**{**query.__dict__, "company": company}))
                 assert app.replayer.company(company, query, until) == expected, (until, company)

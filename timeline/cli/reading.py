@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,10 +75,10 @@ def _survivor(app: App, company_id: str, known_at: str | None) -> str:
 
 
 def _events(app: App, query: Query, as_of: str | None, known_at: str | None,
-            company: str | None) -> list[dict[str, Any]]:
+            company: str | None) -> Iterable[dict[str, Any]]:
     if as_of:
         query.as_of = as_of_bound(as_of)
-    if as_of is None and known_at is None:
+    if known_at is None:  # today's knowledge: the projections are the replay of the log
         if company:
             return app.queries.timeline(company, query)
         return app.queries.events(query)
@@ -111,12 +111,12 @@ def show(ctx: Context, company: str, as_of: str | None, known_at: str | None,
             app.queries.resolve_company(company)  # raises UnknownCompany
         assert company_id is not None
         query = Query(include_retracted=include_retracted)
-        events = _events(app, query, as_of, known_at, company_id)
         survivor = _survivor(app, company_id, known_at)
-    if survivor != company_id:
-        click.echo(f"note: {company_id} was merged into {survivor}; this is {survivor}'s "
-                   f"timeline, with {company_id}'s history in it", err=True)
-    emit_events(events, fmt, empty=f"No events for {company}.")
+        if survivor != company_id:
+            click.echo(f"note: {company_id} was merged into {survivor}; this is {survivor}'s "
+                       f"timeline, with {company_id}'s history in it", err=True)
+        emit_events(_events(app, query, as_of, known_at, company_id), fmt,
+                    empty=f"No events for {company}.")
 
 
 _with_replay_help(show)
@@ -159,8 +159,7 @@ def list_events(ctx: Context, types: tuple[str, ...], company: str | None, date_
             company_id = app.queries.find_company(company)
             if company_id is None:
                 app.queries.resolve_company(company)
-        events = _events(app, query, as_of, known_at, company_id)
-    emit_events(events, fmt)
+        emit_events(_events(app, query, as_of, known_at, company_id), fmt)
 
 
 _with_replay_help(list_events)
@@ -185,8 +184,7 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
       timeline search gigafactory --format json
     """
     with _reading(ctx.app) as app:
-        found = app.queries.search(query, limit=limit)
-    emit_events(found, fmt, empty=f"Nothing matches {query!r}.")
+        emit_events(app.queries.search(query, limit=limit), fmt, empty=f"Nothing matches {query!r}.")
 
 
 @cli.command("log")
