@@ -296,6 +296,8 @@ class ProjectionRunner:
         stale = row[0] is not None and row[0] != PROJECTION_VERSION
         missing = [p for p in self.projections if not self.db.table_exists(_first_table(p.name))]
         if stale:
+            log.warning("the projections were built by another version of timeline; "
+                        "rebuilding them from the log's %d records, once", self.store.head())
             self.rebuild()
             return True
         if missing:
@@ -310,16 +312,20 @@ class ProjectionRunner:
         """Go on with an interrupted rebuild from its last commit, as a rebuild goes (large
         transactions, the deferred indexes built at the end). Finishing it at once and
         catching up the rest as new records would maintain every index row by row, in
-        small transactions: several times slower on a large log."""
-        log.warning("finishing a rebuild that was interrupted (at record %d of %d)",
-                    min(self.checkpoint(self.db.conn, p.name) for p in self.projections),
-                    self.store.head())
-        with gc_paused(), _rebuild_settings(self.db.conn):
-            self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, None)
-            with self.db.transaction() as conn:
-                # Looked up again under the write lock: another process may have just
-                # finished it.
-                if self._missing_indexes():
+        small transactions: several times slower on a large log.
+
+        A rebuild that another process is running looks the same: this one waits for it
+        instead (`SQLiteDatabase.rebuild_lock`), and finds it done."""
+        with self.db.rebuild_lock(waiting=lambda: log.warning(
+                "another process is rebuilding the projections; waiting for it to finish")):
+            if not self._missing_indexes():
+                return
+            log.warning("finishing a rebuild that was interrupted (at record %d of %d)",
+                        min(self.checkpoint(self.db.conn, p.name) for p in self.projections),
+                        self.store.head())
+            with gc_paused(), _rebuild_settings(self.db.conn):
+                self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, None)
+                with self.db.transaction() as conn:
                     self._finish_rebuild(conn)
 
     def _create(self, conn: sqlite3.Connection, projection: Projection,
@@ -348,7 +354,8 @@ class ProjectionRunner:
             "SELECT name FROM sqlite_master WHERE type IN ('index', 'table')")}
         return [
             statement
-            for projection in self.projections if _first_table(projection.name) in present
+            for projection in self.projections
+            if projection.name in PROJECTION_TABLES and _first_table(projection.name) in present
             for statement in _statements(PROJECTION_TABLES[projection.name])
             if (index := _index_name(statement)) is not None and index not in present
         ]
@@ -377,6 +384,10 @@ class ProjectionRunner:
         writes nothing."""
         if not self.behind():
             return 0
+        if self._missing_indexes():  # a rebuild, running or interrupted: not row by row
+            head = self.store.head()
+            self._resume_rebuild()
+            return head
         with gc_paused():
             return self._catch_up(batch, batch, progress)
 
@@ -425,13 +436,15 @@ class ProjectionRunner:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every projection and replay the whole log into it; build the secondary
         indexes at the end, in one pass each, instead of row by row."""
-        with gc_paused(), _rebuild_settings(self.db.conn):
-            with self.db.transaction() as conn:
-                for projection in self.projections:
-                    self._create(conn, projection, rebuilding=True)
-            applied = self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, progress)
-            with self.db.transaction() as conn:
-                self._finish_rebuild(conn)
+        with self.db.rebuild_lock(waiting=lambda: log.warning(
+                "another process is rebuilding the projections; waiting to rebuild them again")):
+            with gc_paused(), _rebuild_settings(self.db.conn):
+                with self.db.transaction() as conn:
+                    for projection in self.projections:
+                        self._create(conn, projection, rebuilding=True)
+                applied = self._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, progress)
+                with self.db.transaction() as conn:
+                    self._finish_rebuild(conn)
         return applied
 
 

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,52 @@ def test_the_console_script_is_the_same_program(initialised):
                             capture_output=True, text=True, cwd=initialised, timeout=60)
     assert result.returncode == 0
     assert "Envision AESC" in result.stdout
+
+
+def test_a_reader_waits_for_a_rebuild_running_elsewhere_and_does_none_of_it(initialised):
+    """Between its transactions a rebuild's tables look like those of one interrupted; a
+    reader that came then used to take it over, half of it, calling it interrupted."""
+    from timeline.bootstrap import bootstrap
+    from timeline.projections import REBUILD_BATCH, REBUILD_TRANSACTION
+
+    added = timeline(initialised, "add", "factory", "--company", "catl", "--date", "2022",
+                     "--title", "Debrecen gigafactory")
+    assert added.returncode == 0, added.stderr
+    app = bootstrap(str(initialised / "config.toml"), str(initialised / "timeline.db"))
+    try:
+        with app.db.rebuild_lock():  # this process rebuilds: its first half ...
+            with app.db.transaction() as conn:
+                for projection in app.runner.projections:
+                    app.runner._create(conn, projection, rebuilding=True)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("TIMELINE_")}
+            reader = subprocess.Popen(
+                [sys.executable, "-m", "timeline", "--config", str(initialised / "config.toml"),
+                 "--db", str(initialised / "timeline.db"), "search", "gigafactory"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=initialised, env=env)
+            time.sleep(1.5)
+            assert reader.poll() is None  # waiting
+            applied = app.runner._catch_up(REBUILD_BATCH, REBUILD_TRANSACTION, None)  # ... the rest
+            with app.db.transaction() as conn:
+                app.runner._finish_rebuild(conn)
+        out, err = reader.communicate(timeout=60)
+    finally:
+        app.close()
+    assert applied == record_count(initialised / "timeline.db")  # all of it done here
+    assert reader.returncode == 0, err
+    assert "another process is rebuilding the projections; waiting" in err
+    assert "interrupted" not in err
+    assert "Debrecen gigafactory" in out
+
+
+def test_projections_of_another_version_are_rebuilt_once_and_it_is_said(initialised):
+    db = initialised / "timeline.db"
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE checkpoints SET version = version - 1")
+    conn.commit()
+    conn.close()
+    first = timeline(initialised, "companies", "list")
+    assert first.returncode == 0, first.stderr
+    assert (f"the projections were built by another version of timeline; rebuilding them "
+            f"from the log's {len(COMPANY_IDS)} records, once") in first.stderr
+    again = timeline(initialised, "companies", "list")
+    assert again.returncode == 0 and again.stderr == "" and again.stdout == first.stdout

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from timeline.dates import format_timestamp, utc_now
@@ -36,6 +37,12 @@ from timeline.records import (
     chain_hash,
 )
 from timeline.storage.schema import LOG_GUARDS, LOG_MIGRATIONS, LOG_VERSION
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # not on Windows: there one rebuild is not told from another's
+    fcntl = None
 
 # SQLite waits up to BUSY_TIMEOUT_MS per attempt; with the backoff between attempts a
 # writer gives up after about half a minute of another process holding the lock.
@@ -149,6 +156,37 @@ class SQLiteDatabase:
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextmanager
+    def rebuild_lock(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Held by the process that rebuilds the projections, for the whole rebuild.
+
+        A rebuild commits as it goes and builds its indexes last, so between its
+        transactions its tables look like those of a rebuild that was interrupted. Another
+        process asks this lock before it takes over such a rebuild: free, the rebuild was
+        interrupted (the system releases the lock of a process that died); held, it waits
+        (`waiting` says so first) and finds the rebuild done. A lock on a file beside the
+        database, as SQLite's own are; none where the system has no `flock`, or for a
+        database in memory."""
+        if fcntl is None or str(self.path) == ":memory:":
+            yield
+            return
+        try:
+            handle = open(f"{self.path}-rebuild", "a+b")
+        except OSError:  # a folder this process cannot write: it cannot rebuild either
+            yield
+            return
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
