@@ -211,6 +211,14 @@ def test_search_finds_chinese_and_english(cli: Cli, history):
     assert "Nothing matches" in cli("search", "solid-state").stdout
 
 
+def test_search_says_when_more_match_than_it_shows(cli: Cli, history):
+    cut = cli("search", "远景", "--limit", "2", "--format", "json")
+    assert len(as_json(cut)) == 2
+    assert "note: the best 2 shown; more events match (--limit N shows more)" in cut.stderr
+    whole = cli("search", "远景", "--limit", "3")
+    assert whole.stderr == ""
+
+
 def test_a_v1_record_shows_through_the_upcaster(cli: Cli, app):
     app.store.append([NewRecord("event-ev-v1", "event.reported", schema=1, refs=("catl",), data={
         "id": "ev-v1", "type": "factory", "when": "2014-05", "title": "Old report",

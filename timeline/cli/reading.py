@@ -184,7 +184,11 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
       timeline search gigafactory --format json
     """
     with _reading(ctx.app) as app:
-        emit_events(app.queries.search(query, limit=limit), fmt, empty=f"Nothing matches {query!r}.")
+        found = app.queries.search(query, limit=limit + 1)  # one more: are there more?
+    emit_events(found[:limit], fmt, empty=f"Nothing matches {query!r}.")
+    if len(found) > limit:
+        click.echo(f"note: the best {limit} shown; more events match (--limit N shows more)",
+                   err=True)
 
 
 @cli.command("log")
