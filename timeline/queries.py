@@ -80,28 +80,29 @@ class LiveQueries:
         ).fetchone()
         return event_state(row) if row else None
 
-    def timeline(self, company_id: str, query: Query) -> list[dict[str, Any]]:
+    def timeline(self, company_id: str, query: Query) -> Iterator[dict[str, Any]]:
         """Today's timeline of a company and of every company merged into it."""
         registry = self.registry()
         survivor = registry.survivor(company_id)
         group = [c for c in registry.companies if registry.survivor(c) == survivor] or [survivor]
         marks = ",".join("?" * len(group))
-        states = self._states(
-            f"SELECT {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} WHERE e.rowid IN "
-            f"(SELECT event FROM company_events WHERE company IN ({marks}))",
-            group,
-        )
-        return select(states, registry, Query(**{**query.__dict__, "company": survivor}))
+        return self._selected(
+            f"e.rowid IN (SELECT event FROM company_events WHERE company IN ({marks}))", group,
+            registry, Query(**{**query.__dict__, "company": survivor}))
 
     def events(self, query: Query) -> Iterator[dict[str, Any]]:
-        """Every event the query selects, oldest first, one at a time: the database sorts
-        their rows (spilling to disk if it must) and filters their dates, and only the
-        events selected are decoded, a page at a time."""
+        """Every event the query selects, oldest first."""
         if query.company:
-            yield from self.timeline(query.company, query)
-            return
-        sql = f"SELECT e.rowid FROM {EVENTS_WITH_RECORDS} WHERE 1 = 1"
-        params: list[Any] = []
+            return self.timeline(query.company, query)
+        return self._selected("1 = 1", [], self.registry(), query)
+
+    def _selected(self, where: str, params: list[Any], registry: Registry,
+                  query: Query) -> Iterator[dict[str, Any]]:
+        """The events `where` and the query select, oldest first, one at a time: the
+        database sorts their rows (spilling to disk if it must) and filters their types and
+        dates, and only the events selected are decoded, a page at a time."""
+        sql = f"SELECT e.rowid FROM {EVENTS_WITH_RECORDS} WHERE {where}"
+        params = list(params)
         if query.types:
             sql += f" AND e.type IN ({','.join('?' * len(query.types))})"
             params += list(query.types)
@@ -117,22 +118,17 @@ class LiveQueries:
         if query.date_from is not None:
             sql += " AND e.date_sort || '~' >= ?"
             params.append(query.date_from.isoformat())
-        sql += " ORDER BY e.date_sort, r.recorded_at, e.id"
-        registry = self.registry()
-        rows = self.conn.execute(sql, params)
+        rows = self.conn.execute(sql + " ORDER BY e.date_sort, r.recorded_at, e.id", params)
+        target = query.company
         while page := [row[0] for row in rows.fetchmany(PAGE)]:
             marks = ",".join("?" * len(page))
             states = {row[0]: event_state(row[1:]) for row in self.conn.execute(
                 f"SELECT e.rowid, {EVENT_STATE_COLUMNS} FROM {EVENTS_WITH_RECORDS} "
                 f"WHERE e.rowid IN ({marks})", page)}
             for rowid in page:
-                view = view_if_selected(states[rowid], registry, query, None)
+                view = view_if_selected(states[rowid], registry, query, target)
                 if view is not None:
                     yield view
-
-    def _states(self, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
-        for row in self.conn.execute(sql, params):
-            yield event_state(row)
 
     def search(self, text: str, limit: int = 50, include_retracted: bool = False) -> list[dict[str, Any]]:
         expression = match_query(text)

@@ -122,7 +122,7 @@ def test_after_a_merge_the_survivor_shows_both_histories_and_a_replay_before_it_
     # the absorbed company's names lead to the survivor
     assert app.timeline.company_id("远景集团") == "aesc"
     assert app.queries.find_company("远景集团") == "envision"
-    merged_view = app.queries.timeline("aesc", Query())
+    merged_view = list(app.queries.timeline("aesc", Query()))
     assert merged_view[0]["companies"] == [{"id": "aesc", "name": "Envision AESC", "role": "operator",
                                             "reported_as": "envision"}]  # who the report named
     assert "envision" not in [c["id"] for c in app.queries.companies()]

@@ -75,7 +75,7 @@ def test_every_record_carries_a_schema_version(app):
 
 def test_the_rendered_event_has_the_designed_json_shape(app):
     event_id = app.timeline.add_event(draft())
-    [event] = app.queries.timeline("aesc", Query())
+    [event] = list(app.queries.timeline("aesc", Query()))
     for key in ("id", "type", "date", "precision", "status", "title", "companies", "amounts",
                 "capacity_gwh", "location", "sources", "retracted", "uncertain"):
         assert key in event, key

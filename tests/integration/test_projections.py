@@ -57,7 +57,7 @@ def test_every_projection_is_caught_up_after_every_write(app):
 def test_the_event_index_and_company_timelines_follow_corrections(app):
     event_id = _add(app, "Plant", company="aesc")
     app.timeline.correct_event(event_id, [], [("catl", "operator")], "wrong company")
-    assert app.queries.timeline("aesc", Query()) == []
+    assert list(app.queries.timeline("aesc", Query())) == []
     assert [e["id"] for e in app.queries.timeline("catl", Query())] == [event_id]
     rows = app.db.conn.execute("SELECT company FROM company_events WHERE event = "
                                "(SELECT rowid FROM events WHERE id = ?)", (event_id,)).fetchall()
@@ -284,7 +284,7 @@ def test_rebuild_equals_incremental_catch_up_for_any_history(history):
         assert list(app.queries.events(Query(include_retracted=True))) == full.select(
             Query(include_retracted=True))
         for company in ("aesc", "envision", "catl"):
-            assert app.queries.timeline(company, Query()) == full.select(Query(company=company))
+            assert list(app.queries.timeline(company, Query())) == full.select(Query(company=company))
         for window in WINDOWS:  # the listing filters dates in SQL first: never one too few
             assert list(app.queries.events(Query(**window))) == full.select(Query(**window))
         tokens = search_index(app.db.conn)

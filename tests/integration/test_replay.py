@@ -136,7 +136,7 @@ def test_v1_payloads_are_read_through_the_upcaster_everywhere(app):
                            "reported_as": "nissan"}]
     head = app.store.head()
     views = {
-        "projection": app.queries.timeline("nissan", Query()),
+        "projection": list(app.queries.timeline("nissan", Query())),
         "events": list(app.queries.events(Query())),
         "replay": app.replayer.company("aesc", Query(), head),
         "replay-all": list(app.replayer.all_events(Query(as_of=date(2012, 10, 20)), head)),
