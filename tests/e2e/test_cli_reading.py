@@ -244,6 +244,18 @@ def test_log_prints_every_record_as_jsonl(cli: Cli, history):
     assert "company.registered" in cli("log", "--limit", "1").stdout
 
 
+def test_log_follows_one_stream_or_one_kind(cli: Cli, history):
+    assert cli("retract", history["day"], "--reason", "duplicate").exit_code == 0
+    stream = f"event-{history['day']}"
+    one = [json.loads(line) for line in cli("log", "--stream", stream, "--format", "jsonl").stdout.splitlines()]
+    assert {r["stream"] for r in one} == {stream} and one[-1]["kind"] == "event.retracted"
+    assert [r["version"] for r in one] == list(range(1, len(one) + 1))
+    kinds = cli("log", "--kind", "event.retracted", "--kind", "company.registered", "--format", "jsonl")
+    found = [json.loads(line) for line in kinds.stdout.splitlines()]
+    assert {r["kind"] for r in found} == {"event.retracted", "company.registered"}
+    assert cli("log", "--stream", "event-ev-nothing").stdout == ""
+
+
 def test_verify_passes_on_an_intact_log(cli: Cli, history):
     result = cli("verify")
     assert result.exit_code == 0

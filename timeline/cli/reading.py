@@ -195,18 +195,30 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
 @click.option("--from", "start", default=1, show_default=True, metavar="POSITION",
               type=POSITIVE, help="First position to print.")
 @click.option("--limit", type=POSITIVE, metavar="N", help="At most this many records.")
+@click.option("--stream", "streams", multiple=True, metavar="STREAM",
+              help="Only the records of this stream, e.g. event-ev-0a1b2c3d4e (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Only records of this kind, e.g. event.corrected (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
               show_default=True, help="Output format.")
 @pass_context
-def show_log(ctx: Context, start: int, limit: int | None, fmt: str) -> None:
+def show_log(ctx: Context, start: int, limit: int | None, streams: tuple[str, ...],
+             kinds: tuple[str, ...], fmt: str) -> None:
     """The raw records of the log, oldest first, streamed.
 
     \b
-    Example:
+    Examples:
       timeline log --from 1 --format jsonl | head
+      timeline log --stream event-ev-0a1b2c3d4e     # one event's whole history
+      timeline log --kind company.merged
     """
+    store = ctx.app.store
+    records = (store.read_streams(streams) if streams
+               else store.read(after=start - 1, kinds=kinds or None))
     printed = 0
-    for record in ctx.app.store.read(after=start - 1):
+    for record in records:
+        if record.position < start or (kinds and record.kind not in kinds):
+            continue
         if limit is not None and printed >= limit:
             break
         if fmt == "jsonl":
