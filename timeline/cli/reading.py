@@ -51,8 +51,9 @@ def replay_options(function: Any) -> Any:
 def _reading(app: App) -> Iterator[App]:
     """The app with its projections caught up with the log, and every query of the
     command reading one snapshot of the file: none sees what another did not, and none
-    sees a rebuild's tables half filled (the reader catches up with it instead, waiting
-    for its lock between its transactions). Cheap, and lock-free, when nothing is behind."""
+    sees a rebuild's tables half filled (catching up waits for a rebuild that another
+    process runs, and finishes one that was interrupted). Cheap, and lock-free, when
+    nothing is behind."""
     while True:
         app.runner.catch_up()
         with app.db.snapshot():
