@@ -139,6 +139,8 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
         return "announced"
     clause = ctx.sentence.clauses[ctx.sentence.clause_of(trigger.start)]
     in_after_clause = _after_clause(ctx.text[clause[0]:clause[1]])
+    if trigger.type == "factory" and _not_yet_running(ctx.text, *clause):
+        return "announced"  # "has not yet started production", "尚未建成投产"
     if _past_tense(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
         if cue not in ("approved",):
             return "completed" if trigger.type != "factory" else "started"
@@ -159,12 +161,26 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
 # A plant opened, inaugurated or commissioned, said before it in its clause: it is running;
 # unless it "has not (yet) opened", "never opened", "尚未建成投产".
 _OPENED = re.compile(r"\b(?:opened|inaugurated|commissioned)\b|建成投产|正式投运|落成", re.I)
-_NOT_YET = re.compile(r"(?:\b(?:not|never)|n't|n’t)(?:\s+(?:yet|been|be))*\s+$|(?:未|尚未|没有|未能)$", re.I)
+# "not yet fully", "never formally", "尚未建成": what is said of the plant has not happened.
+_NOT_YET = re.compile(r"(?:\b(?:not|never)|n't|n’t)(?:\s+(?:yet|been|be|[a-z]+ly))*\s+$"
+                      r"|(?:未|尚未|仍未|没有|未能)[^，。；,;]{0,4}$", re.I)
 
 
 def _opened(text: str, start: int, end: int) -> bool:
     found = _OPENED.search(text, start, end)
     return found is not None and not _NOT_YET.search(text, max(start, found.start() - 20), found.start())
+
+
+# What a running plant is said to do: open, produce, operate.
+_RUNNING = re.compile(r"\b(?:opened|inaugurated|commissioned|started|began|production|producing"
+                      r"|operations?|operating)\b|建成|投产|量产|投运|落成|运营", re.I)
+
+
+def _not_yet_running(text: str, start: int, end: int) -> bool:
+    """Whether the clause says the plant does not run yet ("has not yet started
+    production", "尚未建成投产"), whatever else in it sounds like it does."""
+    return any(_NOT_YET.search(text, max(start, found.start() - 20), found.start())
+               for found in _RUNNING.finditer(text, start, end))
 
 # "will supply ..., the company said on Tuesday": the day is when it was said, and what was
 # said lies ahead (looked for in the clause up to the trigger's end: "will supply" is one).

@@ -108,9 +108,10 @@ _RULES: tuple[tuple[str, str, bool, str], ...] = (
     ("supply_deal", "supply", True,
      r"\b(?:sell|sells|selling|sold)\s+(?:[^\s.;]+\s+){0,3}?(?:batter(?:y|ies)|cells|packs|modules|cathodes?"
      r"|anodes?|lithium)\b"
-     # "sold its battery unit": the business, not its batteries
-     r"(?!\s+(?:units?|business(?:es)?|divisions?|arm|maker|subsidiary|operations|company|assets"
-     r"|joint\s+venture|venture|firm|stake|startup|start-up)\b)"),
+     # "sold its battery unit", "its battery-making unit", "its battery cell unit": the
+     # business, not its batteries
+     r"(?!(?:[-\s]+[\w-]+){0,2}?[-\s]+(?:units?|business(?:es)?|divisions?|arm|maker|subsidiary"
+     r"|operations|company|assets|joint\s+venture|venture|firm|stake|startup|start-up)\b)"),
     ("supply_deal", "buy", True,
      r"\b(?:buy|buys|buying|bought|purchas(?:e|es|ed|ing)|sourc(?:e|es|ed|ing)|order(?:s|ed)?)\s+(?:[^\s.;]+\s+){0,4}?"
      r"(?:batter(?:y|ies)|cells|packs|Megapacks?)\s+from\b"),

@@ -281,6 +281,12 @@ def test_undated_happening_takes_the_publication_day(index: AliasIndex) -> None:
      {"envision": "acquirer", "aesc": "target", "nissan": "seller"}),
     ("In 2019, Nissan sold its battery unit AESC to Envision for $1 billion.",
      {"nissan": "seller", "aesc": "target", "envision": "acquirer"}),
+    ("Nissan sold its battery-making unit AESC to Envision in 2018.",
+     {"nissan": "seller", "aesc": "target", "envision": "acquirer"}),
+    ("Nissan sold its lithium-ion battery unit AESC to Envision in 2018.",
+     {"nissan": "seller", "aesc": "target", "envision": "acquirer"}),
+    ("Nissan sold its battery cell unit AESC to Envision in 2018.",
+     {"nissan": "seller", "aesc": "target", "envision": "acquirer"}),
 ])
 def test_acquisition_roles_follow_sentence_structure(index: AliasIndex, sentence: str,
                                                      expected: dict[str, str]) -> None:
@@ -320,6 +326,13 @@ def test_a_headline_is_the_bodys_first_line_only_when_it_ends_there(
     ("Panasonic has not yet opened its 30 GWh battery plant in Kansas.", "announced"),
     ("Britishvolt never opened its 38 GWh battery factory in Blyth.", "announced"),
     ("CATL hasn't opened its 4 GWh plant in Hungary.", "announced"),
+    ("Panasonic has not officially opened its 30 GWh battery plant in Kansas.", "announced"),
+    ("CATL has not yet fully commissioned its 100 GWh plant in Debrecen.", "announced"),
+    ("Britishvolt had never formally opened a battery factory in Blyth.", "announced"),
+    ("CATL has not yet started production at its plant in Debrecen.", "announced"),
+    ("宁德时代匈牙利德布勒森工厂尚未建成投产。", "announced"),
+    ("宁德时代德布勒森电池工厂尚未建成投产。", "announced"),
+    ("宁德时代德布勒森电池工厂已建成投产。", "completed"),
 ])
 def test_a_plant_opened_is_running(index: AliasIndex, sentence: str, status: str) -> None:
     assert only(run(index, sentence), "factory").status == status
