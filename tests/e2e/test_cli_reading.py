@@ -217,6 +217,8 @@ def test_search_says_when_more_match_than_it_shows(cli: Cli, history):
     assert "note: the best 2 shown; more events match (--limit N shows more)" in cut.stderr
     whole = cli("search", "远景", "--limit", "3")
     assert whole.stderr == ""
+    largest = cli("search", "远景", "--limit", str(2**63 - 1))
+    assert (largest.exit_code, largest.stderr) == (0, "")
 
 
 def test_a_v1_record_shows_through_the_upcaster(cli: Cli, app):

@@ -7,6 +7,7 @@ message that names the field, anything the system could not do exits 1.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -67,6 +68,10 @@ def cli(ctx: click.Context, config: str | None, db: str | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn timeline's errors into exit codes."""
     args = sys.argv[1:] if argv is None else argv
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        # `timeline events | head`: stop at once when the reader does, as cat and grep do,
+        # instead of an error on the next write (listings print as they go).
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # Bytes that are not UTF-8 reach Python as lone surrogates, which nothing can store.
     if bad := next((a for a in args if any("\ud800" <= c <= "\udfff" for c in a)), None):
         shown = bad.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -185,7 +185,8 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
       timeline search gigafactory --format json
     """
     with _reading(ctx.app) as app:
-        found = app.queries.search(query, limit=limit + 1)  # one more: are there more?
+        # One more, to know whether there are more (SQLite's largest integer has none).
+        found = app.queries.search(query, limit=min(limit, POSITIVE.largest - 1) + 1)
     emit_events(found[:limit], fmt, empty=f"Nothing matches {query!r}.")
     if len(found) > limit:
         click.echo(f"note: the best {limit} shown; more events match (--limit N shows more)",

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 from timeline.dates import format_timestamp, utc_now
 from timeline.errors import (
@@ -171,11 +171,15 @@ class SQLiteDatabase:
         if fcntl is None or str(self.path) == ":memory:":
             yield
             return
+        handle: IO[bytes]
         try:
             handle = open(f"{self.path}-rebuild", "a+b")
-        except OSError:  # a folder this process cannot write: it cannot rebuild either
-            yield
-            return
+        except OSError:
+            try:  # made by another user: a lock is taken on a file open for reading too
+                handle = open(f"{self.path}-rebuild", "rb")
+            except OSError:  # none, in a folder this process cannot write: it rebuilds nothing
+                yield
+                return
         with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
