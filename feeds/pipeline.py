@@ -22,7 +22,7 @@ from feeds.identity import identify
 from feeds.parse import parse_feed
 from feeds.types import Candidate, FeedItem
 from timeline.bootstrap import App
-from timeline.config import FeedSettings
+from timeline.config import FeedSettings, reads_as_web_address
 from timeline.errors import InvalidField, TimelineError
 from timeline.intake import IntakeSummary, ItemSeen
 from timeline.items import SQLiteSeenItems
@@ -194,8 +194,11 @@ class FeedPipeline:
     def _one(self, feed: FeedSettings, result: FetchResult) -> FeedOutcome:
         """Parse, identify, extract and append one feed's fetch; failures stay with it."""
         if result.error is not None:
-            log.warning("feed %s: %s", feed.name, result.error)
-            return FeedOutcome(feed.name, "failed", error=result.error)
+            error = result.error
+            if "://" not in feed.url and reads_as_web_address(feed.url):
+                error += f"; if the feed is on the web, write https://{feed.url}"
+            log.warning("feed %s: %s", feed.name, error)
+            return FeedOutcome(feed.name, "failed", error=error)
         if result.not_modified or result.content is None:
             return FeedOutcome(feed.name, "not_modified")
         try:

@@ -58,17 +58,18 @@ class StorageSettings(Section):
 
 
 # A feed address without a scheme is a file; one that starts with a host name, an IP
-# address or a port (www.example.org/feed, 127.0.0.1:8000/feed) and names no file there
-# was meant for the web. File names end as files do.
+# address or a port (www.example.org/feed, 127.0.0.1:8000/feed) may have been meant for
+# the web. File names end as files do.
 _HOST_FIRST = re.compile(r"^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
                          r"|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])(?::\d+)?(?:/|$)")
 _FILE_ENDINGS = frozenset({"xml", "rss", "atom", "rdf", "json", "txt", "html", "htm", "md",
                            "feed", "csv"})
 
 
-def _starts_with_host(address: str) -> bool:
-    """`www.example.org/feed`, `example.org`, `127.0.0.1:8000/feed`; not `feeds/news.xml`
-    nor `news.rss`."""
+def reads_as_web_address(address: str) -> bool:
+    """Whether a feed address without a scheme starts as a web address does:
+    `www.example.org/feed`, `example.org`, `127.0.0.1:8000/feed`; not `feeds/news.xml` nor
+    `news.rss`. Said when no file is there (`feeds.pipeline`): a folder may be named so."""
     if not _HOST_FIRST.match(address):
         return False
     host = address.split("/")[0]
@@ -240,17 +241,6 @@ class Settings(Section):
         _refuse_repeats("feed names", [f.name for f in feeds])
         return feeds
 
-    @model_validator(mode="after")
-    def _files_are_files(self) -> Settings:
-        """A feed address without a scheme names a file; one that is none and starts as a
-        web address does (www.example.org/feed) was meant for the web: said now, not
-        as "file not found" at every poll."""
-        for index, feed in enumerate(self.feeds):
-            if ("://" not in feed.url and _starts_with_host(feed.url)
-                    and not self.resolve(feed.url).exists()):
-                raise ValueError(f"feeds.{index}.url: {feed.url!r} is no file here and reads as "
-                                 f"a web address without its scheme; write https://{feed.url}")
-        return self
 
     @field_validator("rules")
     @classmethod

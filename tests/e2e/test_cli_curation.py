@@ -316,8 +316,6 @@ def test_retracting_an_already_retracted_event_exits_2_and_appends_nothing(cli: 
     ('\n[smtp]\nhost = "mail.example.org"\nport = 99999\n', "smtp.port"),
     ('\n[[feeds]]\nname = "f"\nurl = "http://127.0.0.1:99999/x"\n', "feeds.0.url"),
     ('\n[[feeds]]\nname = "f"\nurl = "mailto:a@b.c"\n', "feeds.0.url"),
-    ('\n[[feeds]]\nname = "f"\nurl = "www.example.org/feed"\n', "write https://www.example.org/feed"),
-    ('\n[[feeds]]\nname = "f"\nurl = "127.0.0.1:8000/feed"\n', "write https://127.0.0.1:8000/feed"),
     ('\n[fetch]\nuser_agent = "tl\\u00e9"\n', "fetch.user_agent"),
     ('\n[fetch]\nuser_agent = "a\\r\\nX-Injected: 1"\n', "fetch.user_agent"),
 ])

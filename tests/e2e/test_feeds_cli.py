@@ -384,6 +384,18 @@ def test_serve_once_polls_every_feed_once_and_exits(cli: Cli, server: FeedServer
     assert again.exit_code == 0 and len(server.requests) == 2 and cli.records() == length
 
 
+@pytest.mark.parametrize("address", ["www.example.org/feed", "127.0.0.1:8000/feed"])
+def test_a_feed_address_written_without_its_scheme_fails_alone_and_says_how_to_write_it(
+        cli: Cli, server: FeedServer, address: str) -> None:
+    configure(cli, {"typo": address, "news": server.url("feed")})
+    result = cli("feeds", "poll")
+    assert result.exit_code == 1
+    [typo] = [line for line in result.stdout.splitlines() if line.startswith("typo ")]
+    assert "file not found" in typo and f"if the feed is on the web, write https://{address}" in typo
+    assert len(items_of(cli.db, "news")) == 3  # the others go on
+    assert cli("events").exit_code == 0  # and nothing else minds
+
+
 def test_serve_polls_a_feed_at_its_interval_not_at_twice_it(cli: Cli, server: FeedServer) -> None:
     """The next poll is counted from the end of the last: the look for due feeds that
     comes a moment before it must not leave the feed to the look after."""
