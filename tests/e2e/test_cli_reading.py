@@ -256,6 +256,10 @@ def test_log_follows_one_stream_or_one_kind(cli: Cli, history):
     found = [json.loads(line) for line in kinds.stdout.splitlines()]
     assert {r["kind"] for r in found} == {"event.retracted", "company.registered"}
     assert cli("log", "--stream", "event-ev-nothing").stdout == ""
+    by_id = cli("log", "--stream", history["day"], "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in by_id] == one  # the event's id names its stream
+    typo = cli("log", "--kind", "event.corected")
+    assert typo.exit_code == 2 and "'event.corected' is no kind of record" in typo.stderr
 
 
 def test_verify_passes_on_an_intact_log(cli: Cli, history):

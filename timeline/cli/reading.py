@@ -12,6 +12,9 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from timeline import companies as co
+from timeline import events as ev
+from timeline import proposals as pr
 from timeline.bootstrap import App
 from timeline.cli import Context, cli, pass_context
 from timeline.cli.output import (EVENT_FORMATS, POSITIVE, emit_events, format_option, given,
@@ -193,12 +196,28 @@ def search(ctx: Context, query: str, limit: int, fmt: str) -> None:
                    err=True)
 
 
+# Every kind of record this version of timeline writes.
+RECORD_KINDS = (co.REGISTERED, co.ALIASED, co.RENAMED, co.MERGED, ev.REPORTED, ev.CORRECTED,
+                ev.SOURCE_ADDED, ev.RETRACTED, pr.MADE, pr.ACCEPTED, pr.REJECTED, pr.ITEM_SEEN)
+
+
+def _stream_of(name: str) -> str:
+    """A stream as `log` prints it, or an event's or a proposal's id as everything else
+    prints it (ev-0a1b2c3d4e is the stream event-ev-0a1b2c3d4e)."""
+    if name.startswith("ev-"):
+        return ev.stream_of(name)
+    if name.startswith("pr-"):
+        return pr.stream_of(name)
+    return name
+
+
 @cli.command("log")
 @click.option("--from", "start", default=1, show_default=True, metavar="POSITION",
               type=POSITIVE, help="First position to print.")
 @click.option("--limit", type=POSITIVE, metavar="N", help="At most this many records.")
 @click.option("--stream", "streams", multiple=True, metavar="STREAM",
-              help="Only the records of this stream, e.g. event-ev-0a1b2c3d4e (repeatable).")
+              help="Only the records of this stream, e.g. event-ev-0a1b2c3d4e or an event's or a "
+                   "proposal's id, ev-0a1b2c3d4e (repeatable).")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",
               help="Only records of this kind, e.g. event.corrected (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text",
@@ -214,7 +233,11 @@ def show_log(ctx: Context, start: int, limit: int | None, streams: tuple[str, ..
       timeline log --stream event-ev-0a1b2c3d4e     # one event's whole history
       timeline log --kind company.merged
     """
+    if unknown := sorted(set(kinds) - set(RECORD_KINDS)):
+        raise InvalidField("kind", f"{unknown[0]!r} is no kind of record; the kinds are "
+                                   f"{', '.join(RECORD_KINDS)}")
     store = ctx.app.store
+    streams = tuple(_stream_of(name) for name in streams)
     records = (store.read_streams(streams) if streams
                else store.read(after=start - 1, kinds=kinds or None))
     printed = 0
