@@ -449,3 +449,14 @@ def test_a_damaged_database_file_is_reported_not_a_traceback(cli: Cli, history):
     result = cli("show", "aesc")
     assert result.exit_code in (1, 2) and "Traceback" not in result.stderr
     assert "damaged" in result.stderr or "not a timeline database" in result.stderr
+
+
+def test_log_knows_every_kind_of_record_timeline_writes():
+    import re
+
+    from timeline import companies, events, proposals
+    from timeline.cli.reading import RECORD_KINDS
+
+    written = {value for module in (companies, events, proposals) for value in vars(module).values()
+               if isinstance(value, str) and re.fullmatch(r"(?:company|event|proposal|feed)\.[a-z_]+", value)}
+    assert written == set(RECORD_KINDS)
