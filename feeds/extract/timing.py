@@ -144,7 +144,7 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
     if _past_tense(trigger.cue) or in_after_clause or trigger.cue.endswith("了"):
         if cue not in ("approved",):
             return "completed" if trigger.type != "factory" else "started"
-    if trigger.type == "factory" and _opened(ctx.text, clause[0], trigger.start):
+    if trigger.type == "factory" and _OPENED.search(ctx.text, clause[0], trigger.start):
         return "completed"  # "opened a 4 GWh factory": it runs
     if cue is not None:
         return cue
@@ -158,17 +158,12 @@ def status_of(ctx: SentenceContext, trigger: Trigger, value: PartialDate | None,
     return "announced"
 
 
-# A plant opened, inaugurated or commissioned, said before it in its clause: it is running;
-# unless it "has not (yet) opened", "never opened", "尚未建成投产".
+# A plant opened, inaugurated or commissioned, said before it in its clause: it is running
+# (a clause that says it does not run yet was told apart first, `_not_yet_running`).
 _OPENED = re.compile(r"\b(?:opened|inaugurated|commissioned)\b|建成投产|正式投运|落成", re.I)
 # "not yet fully", "never formally", "尚未建成": what is said of the plant has not happened.
 _NOT_YET = re.compile(r"(?:\b(?:not|never)|n't|n’t)(?:\s+(?:yet|been|be|[a-z]+ly))*\s+$"
                       r"|(?:未|尚未|仍未|没有|未能)[^，。；,;]{0,4}$", re.I)
-
-
-def _opened(text: str, start: int, end: int) -> bool:
-    found = _OPENED.search(text, start, end)
-    return found is not None and not _NOT_YET.search(text, max(start, found.start() - 20), found.start())
 
 
 # What a running plant is said to do: open, produce, operate.
