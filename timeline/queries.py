@@ -14,11 +14,8 @@ from timeline.companies import follow_merges, lookup_key
 from timeline.errors import InvalidField, UnknownCompany
 from timeline.jsontext import loads
 from timeline.projections import EVENT_STATE_COLUMNS, EVENTS_WITH_RECORDS, event_state
-from timeline.replay import Query, Registry, select, view_if_selected
+from timeline.replay import PAGE, Query, Registry, select, view_if_selected
 from timeline.search import match_query
-
-# Events decoded at a time by a listing of all of them.
-PAGE = 500
 
 
 class LiveQueries:

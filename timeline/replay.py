@@ -127,7 +127,7 @@ def _selected(state: dict[str, Any], registry: Registry, query: Query,
     return query.as_of is not None and when.end > query.as_of
 
 
-# Event streams folded at a time by the second pass of a replay of every event.
+# Events decoded at a time by a listing of many: a replay's second pass, a live listing.
 PAGE = 500
 
 
